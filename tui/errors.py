@@ -1,0 +1,13 @@
+"""Errors a user can act on: each carries one line that names the thing and the fix."""
+
+
+class CoalignError(Exception):
+    """A problem to show the user as one line, never as a traceback."""
+
+
+class ModelError(CoalignError):
+    """The model file is missing, unreadable, not a GGUF, or failed to load."""
+
+
+class DataDirError(CoalignError):
+    """The data directory cannot be created or written."""
