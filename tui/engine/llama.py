@@ -56,6 +56,14 @@ def system_info() -> str:
     return llama_cpp.llama_print_system_info().decode("utf-8", "replace").strip()
 
 
+def _display_name(path: Path, quant: str) -> str:
+    """The file's name without .gguf and the quantisation suffix: what users recognise."""
+    stem = path.name.removesuffix(".gguf")
+    if quant and stem.lower().endswith(quant.lower()):
+        stem = stem[: -len(quant)].rstrip(".-_ ")
+    return strip_control(stem) or "model"
+
+
 class _TokenCounter:
     """Wraps Llama.eval and Llama.sample on one instance to count what they process."""
 
@@ -160,8 +168,8 @@ class LlamaEngine:
         description = buffer.value.decode("utf-8", "replace")
         metadata = {k: strip_control(str(v))[:500] for k, v in llm.metadata.items()
                     if k != "tokenizer.chat_template"}
-        name = metadata.get("general.name") or self.model_path.stem
         quant = description.rsplit(" ", 1)[-1] if description else ""
+        name = _display_name(self.model_path, quant)
         return EngineInfo(
             name=name, path=str(self.model_path), quantization=quant,
             size_bytes=self.model_path.stat().st_size, n_ctx=llm.n_ctx(),

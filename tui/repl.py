@@ -1,0 +1,243 @@
+"""The plain REPL (`coalign chat`): a prompt line, slash commands, answers streamed as text."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sys
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+from prompt_toolkit import PromptSession
+
+from tui.actions import parse_slash
+from tui.alignment.conversation import Status
+from tui.alignment.text import strip_control
+from tui.repl_commands import (
+    PROMPT, SlashCompleter, exchange_lines, help_lines, one_line, open_history, osc52,
+    session_lines, stats_line,
+)
+from tui.service import ChatService, Turn
+
+log = logging.getLogger(__name__)
+
+QUIT_HINT = "(press Ctrl-C again or Ctrl-D to quit; /help lists commands)"
+_END = object()
+
+
+def _pump(turn: Turn, pieces: queue.SimpleQueue[object], finished: threading.Event) -> None:
+    """Iterate the Turn to its end (worker thread), handing each piece to the printer."""
+    try:
+        for piece in turn:
+            pieces.put(piece)
+    except Exception as exc:  # reported by the printer as one line
+        pieces.put(exc)
+    finally:
+        finished.set()
+        pieces.put(_END)
+
+
+class Repl:
+    """A line-by-line chat over a ChatService; every registry action is a slash command."""
+
+    def __init__(self, service: ChatService, history_file: Path, *, input: Any = None,
+                 output: Any = None, out: TextIO | None = None,
+                 keymap: Mapping[str, str] | None = None) -> None:
+        self.service = service
+        self.out = out if out is not None else sys.stdout
+        self.keymap = keymap or {}
+        self.turn: Turn | None = None  # the answer streaming now, if any
+        self.quitting = False
+        history, self._history_error = open_history(Path(history_file))
+        completer = SlashCompleter(lambda: self.service.store.sessions(limit=20))
+        self.prompt = PromptSession(history=history, completer=completer, input=input,
+                                    output=output)
+
+    # the loop ------------------------------------------------------------------
+
+    def run(self) -> int:
+        """Read lines until /quit, Ctrl-D or a second Ctrl-C at an empty prompt."""
+        self._start()
+        hinted = False
+        while not self.quitting:
+            try:
+                line = self.prompt.prompt(PROMPT)
+            except KeyboardInterrupt:
+                if self.prompt.default_buffer.text:
+                    hinted = False  # Ctrl-C on a typed line just clears it
+                elif hinted:
+                    break
+                else:
+                    self.say(QUIT_HINT)
+                    hinted = True
+                continue
+            except EOFError:
+                break
+            hinted = False
+            self.execute(line)
+        return 0
+
+    def execute(self, line: str) -> None:
+        """Run one input line: a slash command, or a prompt to send."""
+        line = line.strip()
+        if not line:
+            return
+        action, arg = parse_slash(line)
+        if action is None and line.startswith("/"):
+            self.say(f"unknown command /{line[1:].split(' ', 1)[0]} — /help lists them")
+            return
+        handler = getattr(self, f"cmd_{action.method}") if action else self.cmd_send
+        try:
+            handler(arg if action else line)
+        except KeyboardInterrupt:
+            self.say("[cancelled]")
+        except Exception as exc:
+            log.debug("REPL command failed: %s", line, exc_info=True)
+            self.error(exc)
+
+    def interrupt(self) -> bool:
+        """Stop the answer being streamed, as Ctrl-C does; False when none is."""
+        turn = self.turn
+        if turn is None:
+            return False
+        turn.stop()
+        return True
+
+    # output --------------------------------------------------------------------
+
+    def say(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def error(self, exc: BaseException | str) -> None:
+        self.say(f"error: {exc if isinstance(exc, str) else one_line(exc)}")
+
+    def dim(self, text: str) -> None:
+        self.say(f"\x1b[2m{text}\x1b[0m" if self._tty() else text)
+
+    def _tty(self) -> bool:
+        isatty = getattr(self.out, "isatty", None)
+        return bool(isatty and isatty())
+
+    # commands (one per registry action: cmd_<Action.method>) --------------------
+
+    def cmd_send(self, text: str) -> None:
+        if not text:
+            self.say("usage: /send TEXT")
+            return
+        engine = self.service.engine
+        if engine.info is None and engine.load_error is None:
+            self.say("loading model…")
+        engine.wait_loaded()
+        self._stream(self.service.send(text))
+
+    def cmd_stop(self, _arg: str) -> None:
+        if not self.interrupt():
+            self.say("nothing is running")
+
+    def cmd_new_session(self, _arg: str) -> None:
+        self.service.new_session()
+        self.say("new session — your next message starts it")
+
+    def cmd_open_session(self, arg: str) -> None:
+        if not arg:
+            current = self.service.session.id if self.service.session else None
+            for line in session_lines(self.service.store.sessions(limit=20), current):
+                self.say(line)
+            return
+        try:
+            session = self.service.open_session(int(arg.lstrip("#")))
+        except (KeyError, ValueError):
+            self.error(f"no session {arg} — /open lists them")
+            return
+        self._show_session("opened", session.id)
+
+    def cmd_copy_answer(self, _arg: str) -> None:
+        answer = self.service.last_answer()
+        if answer is None or not answer.content:
+            self.say("nothing to copy yet")
+            return
+        text = strip_control(answer.content)
+        self.say(text)
+        if self._tty():
+            self.out.write(osc52(text))
+            self.dim("[copied to the clipboard]")
+
+    def cmd_help(self, _arg: str) -> None:
+        for line in help_lines(self.keymap):
+            self.say(line)
+
+    def cmd_quit(self, _arg: str) -> None:
+        self.quitting = True
+
+    # internals -----------------------------------------------------------------
+
+    def _start(self) -> None:
+        """Start loading the model, print the banner, resume the latest session."""
+        engine = self.service.engine
+        try:
+            engine.start_loading()
+        except Exception as exc:
+            self.error(exc)
+        label = engine.info.label if engine.info else "loading model…"
+        self.say(f"coalign · {label} · /help for commands")
+        if engine.load_error is not None:
+            self.error(engine.load_error)
+        if self._history_error:
+            self.error(self._history_error)
+        try:
+            session = self.service.resume_latest()
+        except Exception as exc:
+            self.error(exc)
+            return
+        if session is not None:
+            self._show_session("resumed", session.id)
+
+    def _show_session(self, verb: str, session_id: int) -> None:
+        session = self.service.store.session(session_id)
+        title = strip_control(session.title).replace("\n", " ") or "(untitled)"
+        self.dim(f"{verb} session #{session.id} “{title}” ({session.message_count} messages)"
+                 " — /new starts another, /open lists them")
+        for line in exchange_lines(self.service.transcript()):
+            self.say(line)
+
+    def _stream(self, turn: Turn) -> None:
+        """Print the answer piece by piece; Ctrl-C stops it, and it is always drained."""
+        pieces: queue.SimpleQueue[object] = queue.SimpleQueue()
+        finished = threading.Event()
+        self.turn = turn
+        threading.Thread(target=_pump, args=(turn, pieces, finished), daemon=True,
+                         name="repl-turn").start()
+        try:
+            while True:
+                try:
+                    self._print_pieces(pieces)
+                    break
+                except KeyboardInterrupt:
+                    self.interrupt()
+                    if finished.is_set() and pieces.empty():
+                        break
+        finally:
+            self.turn = None
+        self._report(turn)
+
+    def _print_pieces(self, pieces: queue.SimpleQueue[object]) -> None:
+        while (item := pieces.get()) is not _END:
+            if isinstance(item, BaseException):
+                self.error(item)
+            else:
+                self.out.write(strip_control(str(item)))
+                self.out.flush()
+
+    def _report(self, turn: Turn) -> None:
+        """End the answer's line, then say how it ended and what it cost."""
+        if turn.text and not turn.text.endswith("\n"):
+            self.say()
+        if turn.status is Status.STOPPED:
+            self.say("[stopped]")
+        elif turn.generation.error is not None:
+            self.error(turn.generation.error)
+        info = self.service.engine.info
+        self.dim(stats_line(turn.generation.stats, info.n_ctx if info else 0))

@@ -1,0 +1,182 @@
+"""The chat screen: the conversation, a prompt line, the status line and the footer."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input
+
+from tui.actions import parse_slash
+from tui.alignment.conversation import Message, Role, Status
+from tui.screens.help import HelpScreen
+from tui.screens.sessions import SessionsScreen
+from tui.screens.widgets import THINKING, WAITING, AnswerView, MessageView, StatusLine, UserMessage
+from tui.service import ChatService, Turn
+
+
+def message_view(message: Message) -> MessageView:
+    """The widget that shows one stored message."""
+    if message.role is Role.USER:
+        return UserMessage(message.content)
+    return AnswerView(message.content, message.status, str(message.meta.get("error", "")))
+
+
+class ChatScreen(Screen):
+    """Where the conversation happens; every registry action has an action_ method here."""
+
+    AUTO_FOCUS = "#prompt"
+    DEFAULT_CSS = """
+    ChatScreen #messages { height: 1fr; padding: 0 1; }
+    """
+
+    def __init__(self, service: ChatService, keymap: Mapping[str, str]) -> None:
+        super().__init__()
+        self.service = service
+        self.keymap = keymap
+        self.busy = False
+        self._turn: Turn | None = None
+        self._stop_requested = threading.Event()
+
+    def compose(self) -> ComposeResult:
+        yield VerticalScroll(id="messages")
+        yield Input(placeholder="Ask a question, or type /help", id="prompt")
+        yield StatusLine(self.service.engine)
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.query_one("#messages", VerticalScroll).anchor()
+        self.service.resume_latest()
+        await self.show_transcript()
+
+    async def show_transcript(self) -> None:
+        """Replace the view with the current session's messages."""
+        messages = self.query_one("#messages", VerticalScroll)
+        await messages.remove_children()
+        await messages.mount_all([message_view(m) for m in self.service.transcript()])
+        messages.scroll_end(animate=False)
+
+    def _refuse_while_busy(self) -> bool:
+        if self.busy:
+            self.notify("Still answering; stop the answer first.", severity="warning")
+        return self.busy
+
+    # sending ----------------------------------------------------------------
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        await self.run_action("send")
+
+    async def action_send(self) -> None:
+        prompt = self.query_one("#prompt", Input)
+        line = prompt.value.strip()
+        if not line:
+            return
+        action, rest = parse_slash(line)
+        if line.startswith("/"):
+            prompt.value = ""
+            if action is None:
+                self.notify(f"Unknown command {line.split()[0]}; /help lists them.",
+                            severity="warning", markup=False)
+                return
+            if action.id != "send":
+                call = f"{action.method}({rest!r})" if action.args else action.method
+                await self.run_action(call)
+                return
+            line = rest
+        if not line or self._refuse_while_busy():
+            return
+        prompt.value = ""
+        await self._start_turn(line)
+
+    async def _start_turn(self, prompt: str) -> None:
+        messages = self.query_one("#messages", VerticalScroll)
+        loaded = self.service.engine.info is not None
+        answer = AnswerView(status=Status.STREAMING, pending=THINKING if loaded else WAITING)
+        await messages.mount_all([UserMessage(prompt), answer])
+        messages.scroll_end(animate=False)
+        self.busy = True
+        self._stop_requested.clear()
+        self.query_one(StatusLine).set_busy(True)
+        self.app.refresh_bindings()
+        self._generate(prompt, answer)
+
+    @work(thread=True, exclusive=True, group="generate")
+    def _generate(self, prompt: str, answer: AnswerView) -> None:
+        """Runs in a thread: send, then post each piece to the answer as it comes."""
+        error = ""
+        try:
+            turn = self._turn = self.service.send(prompt)
+        except Exception as exc:  # shown on the answer, never raised into the UI
+            answer.post_message(AnswerView.Ended("", Status.ERROR, None, str(exc)))
+            return
+        if self._stop_requested.is_set():
+            turn.stop()
+        try:
+            for piece in turn:
+                answer.post_message(AnswerView.Piece(piece))
+        except Exception as exc:
+            error = str(exc)
+        finally:
+            self._turn = None
+        generation = turn.generation
+        error = str(generation.error) if generation.error is not None else error
+        answer.post_message(AnswerView.Ended(turn.text, turn.status, generation.stats, error))
+
+    def on_answer_view_ended(self, message: AnswerView.Ended) -> None:
+        self.busy = False
+        self.query_one(StatusLine).set_busy(False, message.stats)
+        self.app.refresh_bindings()
+
+    def action_stop(self) -> None:
+        if not self.busy:
+            return
+        self._stop_requested.set()
+        turn = self._turn
+        if turn is not None:
+            turn.stop()
+
+    # sessions, clipboard, help, quit ---------------------------------------------
+
+    async def action_new_session(self) -> None:
+        if self._refuse_while_busy():
+            return
+        self.service.new_session()
+        await self.show_transcript()
+        self.notify("New session.")
+
+    async def action_open_session(self, session_id: str = "") -> None:
+        if self._refuse_while_busy():
+            return
+        if not session_id:
+            self.app.push_screen(SessionsScreen(self.service.store.sessions()), self._open)
+            return
+        try:
+            await self._open(int(session_id))
+        except (KeyError, ValueError):
+            self.notify(f"No session {session_id}; /open alone lists them.",
+                        severity="error", markup=False)
+
+    async def _open(self, session_id: int | None) -> None:
+        if session_id is not None:
+            self.service.open_session(session_id)
+            await self.show_transcript()
+
+    def action_copy_answer(self) -> None:
+        answer = self.service.last_answer()
+        if answer is None or not answer.content:
+            self.notify("No answer to copy yet.", severity="warning")
+            return
+        self.app.copy_to_clipboard(answer.content)
+        self.notify(f"Copied the last answer ({len(answer.content)} characters).")
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.keymap))
+
+    def action_quit(self) -> None:
+        self.action_stop()
+        self.app.exit(0)
