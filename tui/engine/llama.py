@@ -28,7 +28,7 @@ from tui.engine.owner import OwnerThread
 from tui.errors import ModelError
 
 log = logging.getLogger("coalign.llama")
-_GGML_LEVELS = {1: logging.INFO, 2: logging.WARNING, 3: logging.ERROR, 4: logging.DEBUG}
+_GGML_LEVELS = {1: logging.DEBUG, 2: logging.INFO, 3: logging.WARNING, 4: logging.ERROR}  # ggml.h
 _last_level = [logging.DEBUG]
 _RESERVED_TOKENS = 16  # room for the chat template's markers around the answer
 
