@@ -76,7 +76,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     startup = start(_overrides(args))
     for notice in startup.notices:
         print(f"warning: {notice}", file=sys.stderr)
-    return Repl(startup.service, startup.paths.repl_history).run()
+    return Repl(startup.service, startup.paths.repl_history, keymap=startup.config.keymap).run()
 
 
 def cmd_ask(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from prompt_toolkit import PromptSession
+from prompt_toolkit.output import create_output
 
 from tui.actions import parse_slash
 from tui.alignment.conversation import Status
@@ -24,6 +25,7 @@ from tui.service import ChatService, Turn
 log = logging.getLogger(__name__)
 
 QUIT_HINT = "(press Ctrl-C again or Ctrl-D to quit; /help lists commands)"
+SIGNAL_CHECK_SECONDS = 0.2
 _END = object()
 
 
@@ -46,7 +48,11 @@ class Repl:
                  output: Any = None, out: TextIO | None = None,
                  keymap: Mapping[str, str] | None = None) -> None:
         self.service = service
-        self.out = out if out is not None else sys.stdout
+        # The real terminal, not sys.stdout: a loading engine may swap sys.stdout for a while.
+        terminal = sys.__stdout__ or sys.stdout
+        self.out = out if out is not None else terminal
+        if output is None and terminal.isatty():
+            output = create_output(stdout=terminal)
         self.keymap = keymap or {}
         self.turn: Turn | None = None  # the answer streaming now, if any
         self.quitting = False
@@ -54,8 +60,6 @@ class Repl:
         completer = SlashCompleter(lambda: self.service.store.sessions(limit=20))
         self.prompt = PromptSession(history=history, completer=completer, input=input,
                                     output=output)
-
-    # the loop ------------------------------------------------------------------
 
     def run(self) -> int:
         """Read lines until /quit, Ctrl-D or a second Ctrl-C at an empty prompt."""
@@ -100,12 +104,9 @@ class Repl:
     def interrupt(self) -> bool:
         """Stop the answer being streamed, as Ctrl-C does; False when none is."""
         turn = self.turn
-        if turn is None:
-            return False
-        turn.stop()
-        return True
-
-    # output --------------------------------------------------------------------
+        if turn is not None:
+            turn.stop()
+        return turn is not None
 
     def say(self, text: str = "") -> None:
         self.out.write(text + "\n")
@@ -118,8 +119,7 @@ class Repl:
         self.say(f"\x1b[2m{text}\x1b[0m" if self._tty() else text)
 
     def _tty(self) -> bool:
-        isatty = getattr(self.out, "isatty", None)
-        return bool(isatty and isatty())
+        return bool(getattr(self.out, "isatty", lambda: False)())
 
     # commands (one per registry action: cmd_<Action.method>) --------------------
 
@@ -198,8 +198,7 @@ class Repl:
     def _show_session(self, verb: str, session_id: int) -> None:
         session = self.service.store.session(session_id)
         title = strip_control(session.title).replace("\n", " ") or "(untitled)"
-        self.dim(f"{verb} session #{session.id} “{title}” ({session.message_count} messages)"
-                 " — /new starts another, /open lists them")
+        self.dim(f"{verb} session #{session.id} “{title}” ({session.message_count} messages)")
         for line in exchange_lines(self.service.transcript()):
             self.say(line)
 
@@ -224,7 +223,13 @@ class Repl:
         self._report(turn)
 
     def _print_pieces(self, pieces: queue.SimpleQueue[object]) -> None:
-        while (item := pieces.get()) is not _END:
+        while True:
+            try:  # a timeout, because a SIGINT landing just before a blocking get is unseen
+                item = pieces.get(timeout=SIGNAL_CHECK_SECONDS)
+            except queue.Empty:
+                continue
+            if item is _END:
+                return
             if isinstance(item, BaseException):
                 self.error(item)
             else:

@@ -8,10 +8,9 @@ evaluates only the tokens that are not already cached (counted in GenerationStat
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
-import io
 import logging
+import os
 import random
 import threading
 from collections.abc import Callable
@@ -19,7 +18,13 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-import llama_cpp
+# llama.cpp's OpenMP threads spin at barriers by default. On a small machine they then
+# fight the UI thread (and anything else running) for cores and generation slows several
+# times over; sleeping waiters keep it fast under load. libgomp reads this when it loads,
+# so it must be set before llama_cpp is imported. A user's own setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import llama_cpp  # noqa: E402
 
 from tui.alignment.text import strip_control
 from tui.engine.base import EngineInfo, Generation, SamplingSettings, monotonic
@@ -45,7 +50,20 @@ def _install_log_callback() -> None:
     llama_cpp.llama_log_set(_log_to_logging, ctypes.c_void_p(0))
 
 
+def _print_to_logging(*values: object, **_options: object) -> None:
+    """Stands in for print() inside llama_cpp's modules, whose verbose prints go to stderr."""
+    log.debug("%s", " ".join(str(value) for value in values))
+
+
+def _route_library_prints() -> None:
+    # A module-level name shadows the builtin for that module only: no global stream swap,
+    # which another thread (a REPL prompt, the TUI) would otherwise write into.
+    for module in (llama_cpp.llama, llama_cpp.llama_chat_format):
+        module.print = _print_to_logging  # type: ignore[attr-defined]
+
+
 _install_log_callback()
+_route_library_prints()
 
 
 def gpu_offload_supported() -> bool:
@@ -132,22 +150,19 @@ class LlamaEngine:
     def _load(self) -> EngineInfo:
         check_model_file(self.model_path)
         started = monotonic()
-        chatter = io.StringIO()
         try:
-            # verbose=False would redirect the whole process's stdout/stderr (blanking a TUI);
-            # verbose=True with our log callback keeps C logs in logging, and the few Python
-            # prints during load go to a buffer.
-            with contextlib.redirect_stderr(chatter), contextlib.redirect_stdout(chatter):
-                llm = llama_cpp.Llama(
-                    model_path=str(self.model_path),
-                    n_ctx=self.n_ctx,
-                    n_threads=self.n_threads,
-                    n_gpu_layers=self.n_gpu_layers,
-                    seed=self.seed,
-                    verbose=True,
-                )
+            # verbose=False would redirect the whole process's stdout/stderr (blanking a TUI),
+            # so load verbosely with llama.cpp's C logs and the library's prints in logging.
+            llm = llama_cpp.Llama(
+                model_path=str(self.model_path),
+                n_ctx=self.n_ctx,
+                n_threads=self.n_threads,
+                n_gpu_layers=self.n_gpu_layers,
+                seed=self.seed,
+                verbose=True,
+            )
         except (ValueError, RuntimeError, OSError) as exc:
-            log.error("load failed: %s\n%s", exc, chatter.getvalue())
+            log.error("load failed: %s", exc)
             raise ModelError(
                 f"llama.cpp could not load {self.model_path} ({exc}); the file may be "
                 "truncated or corrupt, or need a newer llama-cpp-python: download it again"

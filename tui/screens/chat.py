@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
 
 from textual import work
 from textual.app import ComposeResult
@@ -17,6 +18,27 @@ from tui.screens.help import HelpScreen
 from tui.screens.sessions import SessionsScreen
 from tui.screens.widgets import THINKING, WAITING, AnswerView, MessageView, StatusLine, UserMessage
 from tui.service import ChatService, Turn
+
+
+FRAME_SECONDS = 1 / 30  # post streamed text to the UI at most this often
+
+
+def batched(pieces: Iterable[str], interval: float) -> Iterator[str]:
+    """Join pieces that arrive within interval of the last yield (first one at once).
+
+    Fewer UI updates per token leave the GIL to the generation thread.
+    """
+    buffer: list[str] = []
+    last = 0.0
+    for piece in pieces:
+        buffer.append(piece)
+        now = time.monotonic()
+        if now - last >= interval:
+            yield "".join(buffer)
+            buffer.clear()
+            last = now
+    if buffer:
+        yield "".join(buffer)
 
 
 def message_view(message: Message) -> MessageView:
@@ -117,8 +139,8 @@ class ChatScreen(Screen):
         if self._stop_requested.is_set():
             turn.stop()
         try:
-            for piece in turn:
-                answer.post_message(AnswerView.Piece(piece))
+            for text in batched(turn, FRAME_SECONDS):
+                answer.post_message(AnswerView.Piece(text))
         except Exception as exc:
             error = str(exc)
         finally:
