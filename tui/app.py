@@ -82,7 +82,8 @@ class CoalignApp(App[int]):
         yield from super().get_system_commands(screen)
         for action in ACTIONS:
             run = partial(self.chat.run_action, action.method)
-            yield SystemCommand(action.title, action.help, run)
+            key = self.keymap.get(action.id, action.key)
+            yield SystemCommand(action.title, f"{action.help}  ({key} · {action.command})", run)
 
 
 for _action in ACTIONS:  # action_send, action_stop, ...: one per registry action

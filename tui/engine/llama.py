@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ctypes
 import logging
-import os
 import random
 import threading
 from collections.abc import Callable
@@ -18,13 +17,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-# llama.cpp's OpenMP threads spin at barriers by default. On a small machine they then
-# fight the UI thread (and anything else running) for cores and generation slows several
-# times over; sleeping waiters keep it fast under load. libgomp reads this when it loads,
-# so it must be set before llama_cpp is imported. A user's own setting wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-import llama_cpp  # noqa: E402
+import llama_cpp
 
 from tui.alignment.text import strip_control
 from tui.engine.base import EngineInfo, Generation, SamplingSettings, monotonic
