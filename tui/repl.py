@@ -20,6 +20,7 @@ from tui.repl_commands import (
     PROMPT, SlashCompleter, exchange_lines, help_lines, one_line, open_history, osc52,
     session_lines, stats_line,
 )
+from tui.repl_coconstruct import CoConstructionCommands
 from tui.service import ChatService, Turn
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def _pump(turn: Turn, pieces: queue.SimpleQueue[object], finished: threading.Eve
         pieces.put(_END)
 
 
-class Repl:
+class Repl(CoConstructionCommands):
     """A line-by-line chat over a ChatService; every registry action is a slash command."""
 
     def __init__(self, service: ChatService, history_file: Path, *, input: Any = None,
@@ -56,6 +57,7 @@ class Repl:
         self.keymap = keymap or {}
         self.turn: Turn | None = None  # the answer streaming now, if any
         self.quitting = False
+        self.next_default = ""  # text to put back in the prompt (after /rewind)
         history, self._history_error = open_history(Path(history_file))
         completer = SlashCompleter(lambda: self.service.store.sessions(limit=20))
         self.prompt = PromptSession(history=history, completer=completer, input=input,
@@ -67,7 +69,8 @@ class Repl:
         hinted = False
         while not self.quitting:
             try:
-                line = self.prompt.prompt(PROMPT)
+                line = self.prompt.prompt(PROMPT, default=self.next_default)
+                self.next_default = ""
             except KeyboardInterrupt:
                 if self.prompt.default_buffer.text:
                     hinted = False  # Ctrl-C on a typed line just clears it

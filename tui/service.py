@@ -12,12 +12,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tui.alignment.conversation import Message, Role, Session, Status, chat_messages
+from tui.alignment.marks import Mark, retry_feedback, updated_mark
 from tui.alignment.store import Store
 from tui.alignment.text import strip_control
 from tui.engine.base import Engine, Generation, SamplingSettings
 
 CHECKPOINT_SECONDS = 0.5
 TITLE_LENGTH = 60
+
+
+@dataclass(frozen=True)
+class Branch:
+    """An abandoned (or current) line of the conversation, for the user to return to."""
+
+    leaf: Message
+    prompt: str  # the last user prompt on it
+    length: int  # messages on it
+    current: bool
 
 
 @dataclass
@@ -140,12 +151,143 @@ class ChatService:
             self.session = self.store.create_session(title=prompt[:TITLE_LENGTH])
         history = self.transcript()
         parent_id = history[-1].id if history else None
-        model = self.engine.info.label if self.engine.info else None
-        user = self.store.add_message(self.session.id, parent_id, Role.USER, prompt, model=model)
+        user = self.store.add_message(self.session.id, parent_id, Role.USER, prompt,
+                                      model=self._model_label())
+        return self._answer(user, [*history, user])
+
+    def retry(self, feedback: bool = False) -> Turn:
+        """A new answer to the last prompt, kept beside the earlier ones (siblings).
+
+        With feedback, the model is also shown its marked answer and the user's reason.
+        """
+        path = self.transcript()
+        prompts = [i for i, m in enumerate(path) if m.role is Role.USER]
+        if not prompts:
+            raise ValueError("nothing to retry yet")
+        user = path[prompts[-1]]
+        history = path[: prompts[-1] + 1]
+        previous = path[prompts[-1] + 1] if len(path) > prompts[-1] + 1 else None
+        meta: dict[str, object] = {"retry_of": previous.id} if previous else {}
+        extra: list[dict[str, str]] = []
+        mark = self.mark_of(previous) if previous else None
+        if feedback and previous is not None and mark is not None and mark.calls_for_retry:
+            meta["after_mark"] = mark.as_dict()
+            extra = [{"role": "assistant", "content": previous.content},
+                     {"role": "user", "content": retry_feedback(mark)}]
+        return self._answer(user, history, meta, extra)
+
+    def _answer(self, user: Message, history: list[Message], meta: dict[str, object] | None = None,
+                extra: list[dict[str, str]] | None = None) -> Turn:
+        assert self.session is not None
         answer = self.store.add_message(
             self.session.id, user.id, Role.ASSISTANT, "", Status.STREAMING,
-            model=model, meta={"pid": os.getpid()},
+            model=self._model_label(), meta={"pid": os.getpid(), **(meta or {})},
         )
-        messages = chat_messages(self.system_prompt, [*history, user])
+        messages = chat_messages(self.system_prompt, history) + (extra or [])
         generation = self.engine.generate(messages, self.settings)
         return Turn(self, user, answer, generation)
+
+    def _model_label(self) -> str | None:
+        return self.engine.info.label if self.engine.info else None
+
+    # rewinding and branches -------------------------------------------------------
+
+    def rewind(self, exchanges: int = 1) -> str:
+        """Step back N exchanges; the dropped turns stay as a branch. Returns the prompt."""
+        if exchanges < 1:
+            raise ValueError("rewind takes a positive number of exchanges")
+        path = self.transcript()
+        prompts = [i for i, m in enumerate(path) if m.role is Role.USER]
+        if not prompts:
+            raise ValueError("nothing to rewind")
+        target = prompts[max(0, len(prompts) - exchanges)]
+        assert self.session is not None
+        self.store.set_head(self.session.id, path[target - 1].id if target else None)
+        return path[target].content
+
+    def branches(self) -> list[Branch]:
+        """Where you are now, then every other branch end in this session, newest first."""
+        if self.session is None:
+            return []
+        here = self.transcript()
+        found = [self._branch(here, current=True)] if here else []
+        for leaf in self.store.leaves(self.session.id):
+            if not here or leaf.id != here[-1].id:
+                found.append(self._branch(self.store.path_to(leaf.id), current=False))
+        return found
+
+    @staticmethod
+    def _branch(path: list[Message], current: bool) -> Branch:
+        prompt = next((m.content for m in reversed(path) if m.role is Role.USER), "")
+        return Branch(path[-1], prompt, len(path), current)
+
+    def open_branch(self, message_id: int) -> None:
+        """Continue from the end of the branch through message_id (here: stay)."""
+        if self.session is not None and message_id == self.store.session(self.session.id).head_id:
+            return
+        leaf = self.store.latest_leaf(message_id)
+        if self.session is None or leaf.session_id != self.session.id:
+            raise KeyError(f"message {message_id} is not in this session")
+        self.store.set_head(self.session.id, leaf.id)
+
+    def answer_position(self, answer: Message) -> tuple[int, int]:
+        """(n, of): this answer is number n of the answers to its prompt."""
+        siblings = self.store.children(answer.parent_id, answer.session_id)
+        return [m.id for m in siblings].index(answer.id) + 1, len(siblings)
+
+    def switch_answer(self, step: int) -> Message:
+        """Show the previous (-1) or next (+1) answer to the last prompt."""
+        answer = self.last_answer()
+        if answer is None:
+            raise ValueError("no answer to switch from")
+        siblings = self.store.children(answer.parent_id, answer.session_id)
+        index = [m.id for m in siblings].index(answer.id) + step
+        if not 0 <= index < len(siblings):
+            raise ValueError(f"no {'earlier' if step < 0 else 'later'} answer to this prompt")
+        self.open_branch(siblings[index].id)
+        return siblings[index]
+
+    def fork(self, message_id: int | None = None) -> Session:
+        """Start a new session from a copy of the branch up to a message (default: here)."""
+        path = self.transcript()
+        if not path:
+            raise ValueError("nothing to fork yet")
+        end = self.store.message(message_id) if message_id is not None else path[-1]
+        assert self.session is not None
+        title = f"fork of {self.store.session(end.session_id).title}"[:TITLE_LENGTH]
+        self.session = self.store.copy_branch(
+            end.id, title, {"forked_from": {"session": end.session_id, "message": end.id}})
+        return self.session
+
+    # marks ---------------------------------------------------------------------
+
+    @staticmethod
+    def mark_of(message: Message) -> Mark | None:
+        return Mark.from_dict(message.meta.get("mark"))
+
+    def mark(self, message_id: int | None = None, **change: object) -> Mark:
+        """Set or change the mark on a response (default: the last answer)."""
+        target = self.store.message(message_id) if message_id else self.last_answer()
+        if target is None or target.role is not Role.ASSISTANT:
+            raise ValueError("mark needs an answer: ask something first")
+        mark = updated_mark(self.mark_of(target), **change)  # type: ignore[arg-type]
+        history = [*target.meta.get("mark_history", []), mark.as_dict()]
+        self.store.update_message(target.id, meta={"mark": mark.as_dict(), "mark_history": history})
+        return mark
+
+    def answer_note(self, message: Message) -> str:
+        """'answer 2/3 · retry after mark · marked invalid · #nuance — reason', or ''."""
+        if message.role is not Role.ASSISTANT:
+            return ""
+        number, total = self.answer_position(message)
+        parts = [f"answer {number}/{total}"] if total > 1 else []
+        if "after_mark" in message.meta:
+            parts.append("retry after your mark")
+        mark = self.mark_of(message)
+        if mark is not None and mark.badge:
+            parts.append(f"marked {mark.badge}" + (f" — {mark.reason}" if mark.reason else ""))
+        return " · ".join(parts)
+
+    def values_in_use(self) -> list[str]:
+        """Values at risk already used in marks, to suggest when marking."""
+        return self.store.mark_values()

@@ -254,3 +254,46 @@ class Store:
             (fts_query, limit),
         )
         return [(_message(row), row["snippet"]) for row in rows]
+
+    # branches ---------------------------------------------------------------
+
+    def leaves(self, session_id: int) -> list[Message]:
+        """Messages nothing replies to: the ends of every branch, newest first."""
+        rows = self._read(
+            f"SELECT {', '.join('m.' + c for c in _MESSAGE_COLUMNS.split(', '))}"
+            " FROM messages m WHERE m.session_id = ? AND NOT EXISTS"
+            " (SELECT 1 FROM messages c WHERE c.parent_id = m.id) ORDER BY m.id DESC",
+            (session_id,),
+        )
+        return [_message(row) for row in rows]
+
+    def latest_leaf(self, message_id: int) -> Message:
+        """Follow the newest reply down from message_id to the end of its branch."""
+        message = self.message(message_id)
+        while replies := self.children(message.id, message.session_id):
+            message = replies[-1]
+        return message
+
+    def copy_branch(self, message_id: int, title: str, meta: dict[str, Any]) -> Session:
+        """A new session holding a copy of the branch ending at message_id (a fork)."""
+        with self._lock:
+            session = self.create_session(title)
+            parent_id = None
+            for message in self.path_to(message_id):
+                copied = self.add_message(
+                    session.id, parent_id, message.role, message.content, message.status,
+                    message.model, {**message.meta, "copied_from": message.id},
+                )
+                parent_id = copied.id
+            self.update_message(parent_id, meta=meta)
+            return self.session(session.id)
+
+    def mark_values(self) -> list[str]:
+        """Every value at risk named in a mark so far, most used first."""
+        rows = self._read(
+            "SELECT v.value AS value, COUNT(*) AS n FROM messages m,"
+            " json_each(json_extract(m.meta, '$.mark.values_at_risk')) v"
+            " WHERE json_extract(m.meta, '$.mark') IS NOT NULL GROUP BY v.value"
+            " ORDER BY n DESC, v.value"
+        )
+        return [row["value"] for row in rows]

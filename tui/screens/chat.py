@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import partial
 
 from textual import work
 from textual.app import ComposeResult
@@ -14,6 +15,7 @@ from textual.widgets import Footer, Input
 
 from tui.actions import parse_slash
 from tui.alignment.conversation import Message, Role, Status
+from tui.screens.coconstruct import CoConstructionActions
 from tui.screens.help import HelpScreen
 from tui.screens.sessions import SessionsScreen
 from tui.screens.widgets import THINKING, WAITING, AnswerView, MessageView, StatusLine, UserMessage
@@ -41,14 +43,15 @@ def batched(pieces: Iterable[str], interval: float) -> Iterator[str]:
         yield "".join(buffer)
 
 
-def message_view(message: Message) -> MessageView:
+def message_view(message: Message, note: str = "") -> MessageView:
     """The widget that shows one stored message."""
     if message.role is Role.USER:
         return UserMessage(message.content)
-    return AnswerView(message.content, message.status, str(message.meta.get("error", "")))
+    return AnswerView(message.content, message.status, str(message.meta.get("error", "")),
+                      note=note)
 
 
-class ChatScreen(Screen):
+class ChatScreen(CoConstructionActions, Screen):
     """Where the conversation happens; every registry action has an action_ method here."""
 
     AUTO_FOCUS = "#prompt"
@@ -79,7 +82,8 @@ class ChatScreen(Screen):
         """Replace the view with the current session's messages."""
         messages = self.query_one("#messages", VerticalScroll)
         await messages.remove_children()
-        await messages.mount_all([message_view(m) for m in self.service.transcript()])
+        await messages.mount_all(
+            [message_view(m, self.service.answer_note(m)) for m in self.service.transcript()])
         messages.scroll_end(animate=False)
 
     def _refuse_while_busy(self) -> bool:
@@ -116,23 +120,27 @@ class ChatScreen(Screen):
         await self._start_turn(line)
 
     async def _start_turn(self, prompt: str) -> None:
+        await self.run_turn(partial(self.service.send, prompt), prompt)
+
+    async def run_turn(self, start: Callable[[], Turn], prompt: str | None = None) -> None:
+        """Show a new answer (under a new prompt, if given) and generate it in a worker."""
         messages = self.query_one("#messages", VerticalScroll)
         loaded = self.service.engine.info is not None
         answer = AnswerView(status=Status.STREAMING, pending=THINKING if loaded else WAITING)
-        await messages.mount_all([UserMessage(prompt), answer])
+        await messages.mount_all([UserMessage(prompt), answer] if prompt else [answer])
         messages.scroll_end(animate=False)
         self.busy = True
         self._stop_requested.clear()
         self.query_one(StatusLine).set_busy(True)
         self.app.refresh_bindings()
-        self._generate(prompt, answer)
+        self._generate(start, answer)
 
     @work(thread=True, exclusive=True, group="generate")
-    def _generate(self, prompt: str, answer: AnswerView) -> None:
-        """Runs in a thread: send, then post each piece to the answer as it comes."""
+    def _generate(self, start: Callable[[], Turn], answer: AnswerView) -> None:
+        """Runs in a thread: start the turn, then post its text to the answer as it comes."""
         error = ""
         try:
-            turn = self._turn = self.service.send(prompt)
+            turn = self._turn = start()
         except Exception as exc:  # shown on the answer, never raised into the UI
             answer.post_message(AnswerView.Ended("", Status.ERROR, None, str(exc)))
             return
@@ -150,6 +158,10 @@ class ChatScreen(Screen):
         answer.post_message(AnswerView.Ended(turn.text, turn.status, generation.stats, error))
 
     def on_answer_view_ended(self, message: AnswerView.Ended) -> None:
+        last = self.service.last_answer()
+        views = self.query(AnswerView)
+        if last is not None and views:
+            views.last().set_note(self.service.answer_note(last))
         self.busy = False
         self.query_one(StatusLine).set_busy(False, message.stats)
         self.app.refresh_bindings()

@@ -32,6 +32,7 @@ class MessageView(Vertical):
     AnswerView .pending { color: $text-muted; text-style: italic; }
     AnswerView .badge { color: $warning; }
     AnswerView .badge.-error { color: $error; }
+    AnswerView .note { color: $text-muted; }
     """
 
     role = ""
@@ -72,11 +73,12 @@ class AnswerView(MessageView):
         error: str = ""
 
     def __init__(self, text: str = "", status: Status = Status.COMPLETE,
-                 error: str = "", pending: str = "") -> None:
+                 error: str = "", pending: str = "", note: str = "") -> None:
         super().__init__(text)
         self.status = status
         self.error = error
         self.pending = pending
+        self.note = note
         self._stream = None
 
     def compose(self) -> ComposeResult:
@@ -84,10 +86,19 @@ class AnswerView(MessageView):
         yield Static(Text(self.pending), classes="pending")
         yield Markdown(self.text, open_links=False)
         yield Static(classes="badge")
+        yield Static(classes="note")
 
     def on_mount(self) -> None:
         self.query_one(".pending").display = bool(self.pending)
         self._show_badge()
+        self.set_note(self.note)
+
+    def set_note(self, note: str) -> None:
+        """The line under the answer: its number among retries, its mark (literal text)."""
+        self.note = strip_control(note)
+        label = self.query_one(".note", Static)
+        label.update(Text(self.note))
+        label.display = bool(self.note)
 
     @property
     def badge(self) -> str:

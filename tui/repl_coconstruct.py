@@ -1,0 +1,94 @@
+"""The REPL's co-construction commands: rewind, retry, answers, branches, fork, marks."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tui.alignment.marks import parse_mark
+from tui.alignment.text import strip_control
+from tui.service import ChatService
+
+if TYPE_CHECKING:
+    from tui.service import Turn
+
+
+class CoConstructionCommands:
+    """Mixed into Repl; each cmd_<Action.method> handles one registry action."""
+
+    service: ChatService
+    next_default: str
+
+    if TYPE_CHECKING:  # provided by Repl
+        def say(self, text: str = "") -> None: ...
+        def dim(self, text: str) -> None: ...
+        def _stream(self, turn: Turn) -> None: ...
+
+    def _show_answer_position(self) -> None:
+        answer = self.service.last_answer()
+        if answer is None:
+            return
+        number, total = self.service.answer_position(answer)
+        mark = self.service.mark_of(answer)
+        extra = f" · marked {mark.badge}" if mark and mark.badge else ""
+        self.dim(f"answer {number}/{total}{extra}")
+
+    def cmd_rewind(self, arg: str) -> None:
+        steps = int(arg) if arg.strip() else 1
+        prompt = self.service.rewind(steps)
+        self.next_default = prompt
+        kept = len(self.service.transcript())
+        self.say(f"rewound {steps} exchange{'s' * (steps > 1)}; {kept} messages kept "
+                 "(the dropped turns stay under /branches). Your prompt is back for editing.")
+
+    def cmd_retry(self, arg: str) -> None:
+        last = self.service.last_answer()
+        mark = self.service.mark_of(last) if last else None
+        feedback = arg.strip().lower() != "plain" and mark is not None and mark.calls_for_retry
+        if feedback:
+            self.dim(f"retrying with your mark ({mark.badge}) as feedback")
+        self.service.engine.wait_loaded()
+        self._stream(self.service.retry(feedback=feedback))
+        self._show_answer_position()
+
+    def cmd_previous_answer(self, _arg: str) -> None:
+        self._switch(-1)
+
+    def cmd_next_answer(self, _arg: str) -> None:
+        self._switch(+1)
+
+    def _switch(self, step: int) -> None:
+        answer = self.service.switch_answer(step)
+        self.say(strip_control(answer.content))
+        self._show_answer_position()
+
+    def cmd_branches(self, arg: str) -> None:
+        if arg.strip():
+            self.service.open_branch(int(arg.strip().lstrip("#")))
+            self.say(f"back on branch #{arg.strip().lstrip('#')}; "
+                     f"{len(self.service.transcript())} messages")
+            return
+        branches = self.service.branches()
+        if not branches:
+            self.say("no conversation yet")
+            return
+        for branch in branches:
+            star = "*" if branch.current else " "
+            prompt = strip_control(branch.prompt).replace("\n", " ")[:70]
+            self.say(f"{star} #{branch.leaf.id:<5} {branch.length:>3} msgs  {prompt}")
+        self.say("return to one with /branches ID")
+
+    def cmd_fork(self, arg: str) -> None:
+        message_id = int(arg.strip().lstrip("#")) if arg.strip() else None
+        session = self.service.fork(message_id)
+        self.say(f"forked into session #{session.id} ({session.message_count} messages); "
+                 "you are in the fork now")
+
+    def cmd_mark(self, arg: str) -> None:
+        axes, reason, values = parse_mark(arg)
+        mark = self.service.mark(reason=reason or None, values_at_risk=values or None, **axes)
+        self.say(f"marked: {mark.badge}" + (f" — {mark.reason}" if mark.reason else ""))
+        if mark.calls_for_retry:
+            self.dim("/retry asks again and tells the model what was wrong, in your words")
+        suggestions = [v for v in self.service.values_in_use() if v not in mark.values_at_risk]
+        if suggestions:
+            self.dim("values used before: " + " ".join(f"#{v}" for v in suggestions[:8]))

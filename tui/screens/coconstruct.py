@@ -1,0 +1,151 @@
+"""The chat screen's co-construction actions: rewind, retry, answers, branches, fork, mark."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from textual.widgets import Input
+
+from tui.alignment.marks import MarkError, parse_mark
+from tui.screens.branches import BranchesScreen
+from tui.screens.mark import MarkChoice, MarkScreen
+from tui.screens.widgets import AnswerView
+
+if TYPE_CHECKING:
+    from tui.service import ChatService, Turn
+
+
+class CoConstructionActions:
+    """Mixed into ChatScreen: one action_<method> per co-construction registry action."""
+
+    if TYPE_CHECKING:  # provided by ChatScreen / Screen
+        service: ChatService
+
+        def notify(self, message: str, **options: object) -> None: ...
+        def query_one(self, selector: object, expect_type: object = None) -> object: ...
+        def query(self, selector: object) -> object: ...
+        async def show_transcript(self) -> None: ...
+        async def run_turn(self, start: Callable[[], Turn], prompt: str | None = None) -> None: ...
+        def _refuse_while_busy(self) -> bool: ...
+        @property
+        def app(self) -> object: ...
+
+    def _problem(self, exc: Exception) -> None:
+        """A refused action as one line (never markup, never a traceback)."""
+        message = str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
+        self.notify(message, severity="warning", markup=False)
+
+    async def action_rewind(self, steps: str = "") -> None:
+        if self._refuse_while_busy():
+            return
+        try:
+            prompt = self.service.rewind(int(steps) if steps.strip() else 1)
+        except ValueError as exc:
+            self._problem(exc)
+            return
+        await self.show_transcript()
+        box = self.query_one("#prompt", Input)
+        box.value = prompt
+        box.cursor_position = len(prompt)
+        box.focus()
+        self.notify("Rewound. Your prompt is back for editing; the dropped turns are under "
+                    "Branches.", markup=False)
+
+    async def action_retry(self, arg: str = "") -> None:
+        if self._refuse_while_busy():
+            return
+        last = self.service.last_answer()
+        mark = self.service.mark_of(last) if last else None
+        feedback = arg.strip().lower() != "plain" and mark is not None and mark.calls_for_retry
+        if last is None:
+            self._problem(ValueError("nothing to retry yet"))
+            return
+        views = list(self.query(AnswerView))
+        if views:
+            await views[-1].remove()
+        if feedback:
+            self.notify(f"Retrying, and telling the model: {mark.badge}", markup=False)
+        await self.run_turn(lambda: self.service.retry(feedback=feedback))
+
+    async def action_previous_answer(self) -> None:
+        await self._switch_answer(-1)
+
+    async def action_next_answer(self) -> None:
+        await self._switch_answer(+1)
+
+    async def _switch_answer(self, step: int) -> None:
+        if self._refuse_while_busy():
+            return
+        try:
+            self.service.switch_answer(step)
+        except ValueError as exc:
+            self._problem(exc)
+            return
+        await self.show_transcript()
+
+    async def action_branches(self, leaf_id: str = "") -> None:
+        if self._refuse_while_busy():
+            return
+        if leaf_id.strip():
+            await self._open_branch(int(leaf_id.strip().lstrip("#")))
+            return
+        branches = self.service.branches()
+        if not branches:
+            self._problem(ValueError("no conversation yet"))
+            return
+        self.app.push_screen(BranchesScreen(branches), self._open_branch)
+
+    async def _open_branch(self, leaf_id: int | None) -> None:
+        if leaf_id is None:
+            return
+        try:
+            self.service.open_branch(leaf_id)
+        except KeyError as exc:
+            self._problem(exc)
+            return
+        await self.show_transcript()
+
+    async def action_fork(self, message_id: str = "") -> None:
+        if self._refuse_while_busy():
+            return
+        try:
+            session = self.service.fork(int(message_id.lstrip("#")) if message_id.strip() else None)
+        except (ValueError, KeyError) as exc:
+            self._problem(exc)
+            return
+        await self.show_transcript()
+        self.notify(f"Forked into session #{session.id}; you are in the fork now.", markup=False)
+
+    async def action_mark(self, arg: str = "") -> None:
+        last = self.service.last_answer()
+        if last is None:
+            self._problem(ValueError("mark needs an answer: ask something first"))
+            return
+        if not arg.strip():
+            screen = MarkScreen(last.content, self.service.mark_of(last), self.service.values_in_use())
+            self.app.push_screen(screen, self._save_mark)
+            return
+        try:
+            axes, reason, values = parse_mark(arg)
+        except MarkError as exc:
+            self._problem(exc)
+            return
+        await self._save_mark(MarkChoice(axes.get("validity"), axes.get("understanding"),
+                                         reason, values), from_command=True)
+
+    async def _save_mark(self, choice: MarkChoice | None, from_command: bool = False) -> None:
+        if choice is None:
+            return
+        if from_command:  # a command changes only what it names
+            change = {k: v for k, v in (("validity", choice.validity),
+                                        ("understanding", choice.understanding)) if v}
+            change |= {"reason": choice.reason or None, "values_at_risk": choice.values_at_risk or None}
+        else:  # the dialog shows every field, so it sets every field
+            change = {"validity": choice.validity or "", "understanding": choice.understanding or "",
+                      "reason": choice.reason, "values_at_risk": choice.values_at_risk}
+        mark = self.service.mark(**change)
+        await self.show_transcript()
+        if mark.calls_for_retry:
+            self.notify("Marked. Retry (ctrl+r) asks again and tells the model what was wrong.",
+                        markup=False)
