@@ -36,8 +36,8 @@ async def test_rewind_key_restores_the_prompt_and_branches_lists_the_dropped_tur
         await wait_until(pilot, lambda: isinstance(app.screen, BranchesScreen))
         options = app.screen.query_one(OptionList)
         assert options.option_count == 2
-        options.highlighted = [o.id for o in options._options].index(
-            str(service.branches()[0].leaf.id))
+        dropped = next(b for b in service.branches() if not b.current)
+        options.highlighted = [o.id for o in options._options].index(str(dropped.leaf.id))
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(answers(app)) == 2)
         assert [m.content for m in service.transcript() if m.role is Role.USER] == ["one", "two"]

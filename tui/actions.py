@@ -16,6 +16,12 @@ class Action:
     help: str  # one line for /help and the palette
     args: str = ""  # argument synopsis for /help, e.g. "[N]"
     footer: bool = True
+    short: str = ""  # footer label where the title is too long for a full footer
+    key_display: str | None = None  # how the footer shows the key, when not the default
+
+    @property
+    def footer_label(self) -> str:
+        return self.short or self.title
 
     @property
     def method(self) -> str:
@@ -30,31 +36,32 @@ class Action:
 ACTIONS: tuple[Action, ...] = (
     Action("send", "enter", "Send", "send", "Send the prompt to the model", args="TEXT",
            footer=False),
+    Action("help", "f1", "Help", "help", "List every action with its key and command"),
     Action("stop", "escape", "Stop", "stop", "Stop the answer being generated"),
-    Action("new-session", "ctrl+n", "New session", "new", "Start a new conversation"),
-    Action("open-session", "ctrl+o", "Open session", "open",
-           "Open a past conversation", args="[ID]"),
-    Action("copy-answer", "ctrl+y", "Copy answer", "copy",
-           "Copy the last answer to the clipboard"),
-    Action("rewind", "ctrl+b", "Rewind", "rewind",
-           "Step back N exchanges (default 1); the dropped turns stay as a branch", args="[N]"),
+    Action("mark", "f2", "Mark", "mark",
+           "Mark the last answer valid|invalid|understood|misunderstood, with a reason",
+           args="valid|invalid|understood|misunderstood [reason] [#value …]"),
     Action("retry", "ctrl+r", "Retry", "retry",
            "A new answer to the last prompt (after a mark: told what was wrong)",
            args="[plain]"),
+    Action("rewind", "ctrl+b", "Rewind", "rewind",
+           "Step back N exchanges (default 1); the dropped turns stay as a branch", args="[N]"),
     Action("previous-answer", "alt+left", "Previous answer", "prev",
-           "Show the previous answer to the last prompt"),
+           "Show the previous answer to the last prompt", short="Answers",
+           key_display="alt+←/→"),
     Action("next-answer", "alt+right", "Next answer", "next",
-           "Show the next answer to the last prompt"),
+           "Show the next answer to the last prompt", footer=False),
     Action("branches", "ctrl+t", "Branches", "branches",
            "List this conversation's branches, or return to one", args="[ID]"),
     Action("fork", "ctrl+f", "Fork", "fork",
            "Start a new session from a copy of this conversation", args="[MESSAGE_ID]"),
-    Action("mark", "f2", "Mark", "mark",
-           "Mark the last answer valid|invalid|understood|misunderstood, with a reason",
-           args="valid|invalid|understood|misunderstood [reason] [#value …]"),
     Action("profile", "f3", "Profile", "profile",
            "Show, switch or edit the value profile", args="[NAME|list|show|set KEY=VALUE]"),
-    Action("help", "f1", "Help", "help", "List every action with its key and command"),
+    Action("new-session", "ctrl+n", "New session", "new", "Start a new conversation", short="New"),
+    Action("open-session", "ctrl+o", "Open session", "open",
+           "Open a past conversation", args="[ID]", short="Open"),
+    Action("copy-answer", "ctrl+y", "Copy answer", "copy",
+           "Copy the last answer to the clipboard", short="Copy"),
     Action("quit", "ctrl+q", "Quit", "quit", "Leave coalign (the conversation is saved)"),
 )
 

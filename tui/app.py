@@ -34,7 +34,8 @@ class CoalignApp(App[int]):
     TITLE = "coalign"
     # Priority so a focused Input cannot swallow a (remapped) key; Enter stays the Input's.
     BINDINGS = [
-        Binding(a.key, a.method, a.title, show=a.footer, id=a.id, priority=a.id != "send")
+        Binding(a.key, a.method, a.footer_label, show=a.footer, id=a.id, priority=a.id != "send",
+                tooltip=a.help, key_display=a.key_display)
         for a in ACTIONS
     ]
 

@@ -7,11 +7,13 @@ from typing import Any
 from dataclasses import dataclass, field
 
 from tui.alignment.store import Store
-from tui.config import Config, load_config
+from tui.alignment.profiles.library import ProfileEntry, ProfileLibrary
+from tui.config import DEFAULT_SYSTEM_PROMPT, Config, load_config
 from tui.engine.base import Engine, SamplingSettings, UnavailableEngine
 from tui.errors import CoalignError
 from tui.models import ModelChoice, resolve_model
 from tui.paths import Paths, default_paths
+from tui.profile_commands import open_library
 from tui.service import ChatService
 
 
@@ -44,6 +46,23 @@ def open_engine(choice: ModelChoice, config: Config) -> Engine:
     )
 
 
+def _starting_profile(
+    library: ProfileLibrary, name: str | None, notices: list[str]
+) -> ProfileEntry:
+    """The profile named in config, or the neutral one (with a notice when it can't be used)."""
+    if name:
+        try:
+            entry = library.get(name)
+        except KeyError:
+            notices.append(f"config: no profile called '{name}'; using neutral "
+                           "(`coalign profile list` shows them)")
+        else:
+            if entry.ok:
+                return entry
+            notices.append(f"profile {name} is broken ({entry.error}); using neutral")
+    return library.default()
+
+
 def start(overrides: dict[str, Any] | None = None, paths: Paths | None = None) -> Startup:
     """Load config, open history, pick the model and start loading it in the background.
 
@@ -68,6 +87,8 @@ def start(overrides: dict[str, Any] | None = None, paths: Paths | None = None) -
         notices.append(str(exc))
         engine = UnavailableEngine(exc)
     engine.start_loading()
-    settings = SamplingSettings(config.temperature, config.max_tokens, None)
-    service = ChatService(store, engine, settings, config.system_prompt)
+    settings = SamplingSettings(config.temperature, config.max_tokens, config.seed)
+    profiles = open_library(paths)
+    service = ChatService(store, engine, settings, DEFAULT_SYSTEM_PROMPT, profiles)
+    service.set_profile(_starting_profile(profiles, config.profile, notices))
     return Startup(paths, config, service, choice, notices)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tui import __version__
+from tui.cli_profile import add_profile_parser, cmd_profile
 from tui.errors import CoalignError
 
 _ENGINE_FLAGS = ("model", "gpu_layers", "threads", "context", "seed", "temperature", "max_tokens")
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="+")
     ask.add_argument("--no-save", action="store_true", help="do not keep it in history")
     commands.add_parser("models", parents=[engine], help="list the models coalign can find")
+    add_profile_parser(commands)
     history = commands.add_parser("history", help="past conversations")
     history_commands = history.add_subparsers(dest="history_command", metavar="ACTION",
                                               required=True)
@@ -154,7 +156,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"tui": cmd_tui, "chat": cmd_chat, "ask": cmd_ask, "models": cmd_models,
-            "history": cmd_history}
+            "history": cmd_history, "profile": cmd_profile}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -26,7 +26,7 @@ class Config:
     seed: int | None = None
     temperature: float = 0.7
     max_tokens: int = 512
-    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    profile: str | None = None  # value profile name; None: the neutral one
     theme: str = "textual-dark"
     keymap: dict[str, str] = field(default_factory=dict)
 

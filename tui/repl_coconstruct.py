@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from tui.alignment.marks import parse_mark
 from tui.alignment.text import strip_control
+from tui.profile_commands import profile_command
 from tui.service import ChatService
 
 if TYPE_CHECKING:
@@ -92,3 +93,14 @@ class CoConstructionCommands:
         suggestions = [v for v in self.service.values_in_use() if v not in mark.values_at_risk]
         if suggestions:
             self.dim("values used before: " + " ".join(f"#{v}" for v in suggestions[:8]))
+
+    def cmd_profile(self, arg: str) -> None:
+        if self.service.profiles is None:
+            self.say("value profiles are not available here")
+            return
+        result = profile_command(self.service.profiles, self.service.profile, arg)
+        for line in result.lines:
+            self.say(strip_control(line))
+        if result.switch_to is not None:
+            self.service.set_profile(result.switch_to)
+            self.dim(f"the next answers follow profile {result.switch_to.name}")

@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tui.alignment.conversation import Message, Role, Session, Status, chat_messages
 from tui.alignment.marks import Mark, retry_feedback, updated_mark
+from tui.alignment.profiles.compose import compose
+from tui.alignment.profiles.library import ProfileEntry, ProfileLibrary
 from tui.alignment.store import Store
 from tui.alignment.text import strip_control
 from tui.engine.base import Engine, Generation, SamplingSettings
@@ -103,12 +105,40 @@ class ChatService:
         engine: Engine,
         settings: SamplingSettings,
         system_prompt: str,
+        profiles: ProfileLibrary | None = None,
     ) -> None:
         self.store = store
         self.engine = engine
         self.settings = settings
         self.system_prompt = system_prompt
         self.session: Session | None = None
+        self.profiles = profiles
+        self.profile: ProfileEntry | None = None
+
+    # value profiles -------------------------------------------------------------
+
+    def set_profile(self, entry: ProfileEntry | None) -> None:
+        """Steer the following answers with a profile (recorded on each message)."""
+        if entry is not None and entry.profile is None:
+            raise ValueError(f"profile {entry.name} is broken: {entry.error}")
+        self.profile = entry
+
+    def told(self) -> tuple[str, SamplingSettings]:
+        """Exactly what the model is told now: the system prompt and sampling settings."""
+        if self.profile is None or self.profile.profile is None:
+            return self.system_prompt, self.settings
+        composition = compose(self.profile.profile)
+        overrides = {k: getattr(composition, k) for k in ("temperature", "max_tokens", "top_p")
+                     if getattr(composition, k) is not None}
+        return composition.system_prompt, replace(self.settings, **overrides)
+
+    def _profile_record(self) -> dict[str, object]:
+        entry = self.profile
+        if entry is None:
+            return {}
+        return {"profile": {"name": entry.name, "source": entry.source,
+                            "path": str(entry.path) if entry.path else None,
+                            "commit": entry.commit}}
 
     # sessions ---------------------------------------------------------------
 
@@ -152,7 +182,7 @@ class ChatService:
         history = self.transcript()
         parent_id = history[-1].id if history else None
         user = self.store.add_message(self.session.id, parent_id, Role.USER, prompt,
-                                      model=self._model_label())
+                                      model=self._model_label(), meta=self._profile_record())
         return self._answer(user, [*history, user])
 
     def retry(self, feedback: bool = False) -> Turn:
@@ -179,12 +209,14 @@ class ChatService:
     def _answer(self, user: Message, history: list[Message], meta: dict[str, object] | None = None,
                 extra: list[dict[str, str]] | None = None) -> Turn:
         assert self.session is not None
+        system_prompt, settings = self.told()
         answer = self.store.add_message(
             self.session.id, user.id, Role.ASSISTANT, "", Status.STREAMING,
-            model=self._model_label(), meta={"pid": os.getpid(), **(meta or {})},
+            model=self._model_label(),
+            meta={"pid": os.getpid(), **self._profile_record(), **(meta or {})},
         )
-        messages = chat_messages(self.system_prompt, history) + (extra or [])
-        generation = self.engine.generate(messages, self.settings)
+        messages = chat_messages(system_prompt, history) + (extra or [])
+        generation = self.engine.generate(messages, settings)
         return Turn(self, user, answer, generation)
 
     def _model_label(self) -> str | None:

@@ -15,6 +15,7 @@ class SamplingSettings:
     temperature: float = 0.7
     max_tokens: int = 512
     seed: int | None = None
+    top_p: float = 0.95
 
 
 @dataclass

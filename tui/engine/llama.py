@@ -212,7 +212,7 @@ class LlamaEngine:
         try:
             stream = llm.create_chat_completion(
                 messages=messages, stream=True, temperature=settings.temperature,
-                max_tokens=max_tokens, seed=settings.seed,
+                max_tokens=max_tokens, seed=settings.seed, top_p=settings.top_p,
             )
             for chunk in stream:
                 if generation.stop_event.is_set():

@@ -71,9 +71,14 @@ class ChatScreen(CoConstructionActions, Screen):
         yield VerticalScroll(id="messages")
         yield Input(placeholder="Ask a question, or type /help", id="prompt")
         yield StatusLine(self.service.engine)
-        yield Footer()
+        yield Footer(compact=True)
+
+    def show_profile(self) -> None:
+        profile = self.service.profile
+        self.query_one(StatusLine).set_profile(profile.name if profile else "")
 
     async def on_mount(self) -> None:
+        self.show_profile()
         self.query_one("#messages", VerticalScroll).anchor()
         self.service.resume_latest()
         await self.show_transcript()

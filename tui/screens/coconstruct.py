@@ -8,11 +8,15 @@ from typing import TYPE_CHECKING
 from textual.widgets import Input
 
 from tui.alignment.marks import MarkError, parse_mark
+from tui.profile_commands import profile_command
 from tui.screens.branches import BranchesScreen
 from tui.screens.mark import MarkChoice, MarkScreen
+from tui.screens.profile import ProfileScreen
+from tui.screens.text import TextScreen
 from tui.screens.widgets import AnswerView
 
 if TYPE_CHECKING:
+    from tui.alignment.profiles.library import ProfileEntry
     from tui.service import ChatService, Turn
 
 
@@ -28,6 +32,7 @@ class CoConstructionActions:
         async def show_transcript(self) -> None: ...
         async def run_turn(self, start: Callable[[], Turn], prompt: str | None = None) -> None: ...
         def _refuse_while_busy(self) -> bool: ...
+        def show_profile(self) -> None: ...
         @property
         def app(self) -> object: ...
 
@@ -149,3 +154,26 @@ class CoConstructionActions:
         if mark.calls_for_retry:
             self.notify("Marked. Retry (ctrl+r) asks again and tells the model what was wrong.",
                         markup=False)
+
+    async def action_profile(self, arg: str = "") -> None:
+        library = self.service.profiles
+        if library is None:
+            self._problem(ValueError("value profiles are not available here"))
+            return
+        if not arg.strip():
+            self.app.push_screen(ProfileScreen(library, self.service.profile), self._use_profile)
+            return
+        result = profile_command(library, self.service.profile, arg)
+        if result.switch_to is not None:
+            self._use_profile(result.switch_to, " ".join(result.lines))
+        elif len(result.lines) > 1:
+            self.app.push_screen(TextScreen(f"/profile {arg.strip()}", result.lines))
+        elif result.lines:
+            self.notify(result.lines[0], markup=False)
+
+    def _use_profile(self, entry: ProfileEntry | None, note: str = "") -> None:
+        if entry is None:
+            return
+        self.service.set_profile(entry)
+        self.show_profile()
+        self.notify(f"{note} The next answers follow profile {entry.name}.".strip(), markup=False)

@@ -162,6 +162,7 @@ class StatusLine(Horizontal):
         self.error = ""
         self.busy = False
         self.stats: GenerationStats | None = None
+        self.profile = ""
 
     def compose(self) -> ComposeResult:
         yield LoadingIndicator()
@@ -193,6 +194,10 @@ class StatusLine(Horizontal):
         self.error = strip_control(message.error).splitlines()[0] if message.error else "error"
         self.refresh_text()
 
+    def set_profile(self, name: str) -> None:
+        self.profile = name
+        self.refresh_text()
+
     def set_busy(self, busy: bool, stats: GenerationStats | None = None) -> None:
         """Mark an answer as being generated, or record the stats of the one that ended."""
         self.busy = busy
@@ -206,6 +211,8 @@ class StatusLine(Horizontal):
         if self.info is None:
             return "loading model…"
         parts = [self.info.label]
+        if self.profile:
+            parts.append(f"profile {self.profile}")
         if self.busy:
             parts.append("answering…")
         elif self.stats is not None:
