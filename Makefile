@@ -25,6 +25,7 @@ run: $(STAMP)
 	$(VENV)/bin/coalign $(ARGS)
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check tui tests bench
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 setup: $(STAMP)

@@ -53,8 +53,9 @@ def main() -> None:
     print(f"history before rewind: {full} tokens; rewound {args.rewind} turns")
     print(f"after rewind: {warm.prompt_evaluated:5d} of {warm.prompt_tokens} prompt tokens "
           f"evaluated, first token after {warm.prompt_seconds:.3f} s")
-    print(f"cold:         {cold.stats.prompt_evaluated:5d} of {cold.stats.prompt_tokens} prompt tokens "
-          f"evaluated, first token after {cold.stats.prompt_seconds:.3f} s")
+    cold_stats = cold.stats
+    print(f"cold:         {cold_stats.prompt_evaluated:5d} of {cold_stats.prompt_tokens} prompt "
+          f"tokens evaluated, first token after {cold_stats.prompt_seconds:.3f} s")
     engine.close()
     cold_engine.close()
 

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes import FakeEngine
 from tui.alignment.store import Store
 from tui.engine.base import SamplingSettings
 from tui.models import bundled_model
 from tui.service import ChatService
-
-from tests.fakes import FakeEngine
 
 TEST_SYSTEM_PROMPT = "You are a helpful assistant. Answer briefly."
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.test_repl import run_repl
 from tui.alignment.conversation import Role, Status
 from tui.service import ChatService
-
-from tests.test_repl import run_repl
 
 
 def test_two_turns_are_streamed_stored_and_reuse_the_cache(

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from textual.widgets import Markdown, Static
 
+from tests.test_tui import answers, ask, ask_and_wait, plain, wait_until
 from tui.alignment.conversation import Role, Status
 from tui.app import CoalignApp
 from tui.config import Config
 from tui.screens.widgets import StatusLine
 from tui.service import ChatService
-
-from tests.test_tui import answers, ask, ask_and_wait, plain, wait_until
 
 
 async def test_question_streams_an_answer_that_is_stored(real_service: ChatService) -> None:

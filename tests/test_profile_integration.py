@@ -9,6 +9,9 @@ from pathlib import Path
 
 from textual.widgets import Static
 
+from tests.fakes import FakeEngine
+from tests.test_repl import run_repl
+from tests.test_tui import ask, ask_and_wait, plain, wait_until
 from tui.alignment.conversation import Role
 from tui.alignment.profiles.compose import compose
 from tui.alignment.store import Store
@@ -20,10 +23,6 @@ from tui.profile_commands import open_library
 from tui.screens.profile import ProfileScreen
 from tui.screens.widgets import StatusLine
 from tui.service import ChatService
-
-from tests.fakes import FakeEngine
-from tests.test_repl import run_repl
-from tests.test_tui import ask, ask_and_wait, plain, wait_until
 
 
 def profiled_service(store: Store, engine) -> ChatService:

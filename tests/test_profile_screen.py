@@ -3,34 +3,19 @@
 from __future__ import annotations
 
 import shutil
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from textual.app import App, ComposeResult
-from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
+from tests.tui_helpers import plain, wait_until
 from tui.alignment.profiles.library import ProfileEntry, ProfileLibrary
 from tui.profile_commands import SHIPPED_PROFILES_DIR
 from tui.screens.profile import ProfileScreen
 from tui.screens.slider import Slider
 
 MARKUP = Path(__file__).parent / "data" / "profiles" / "ok" / "markup.toml"
-
-
-async def wait_until(pilot: Pilot, predicate: Callable[[], object], timeout: float = 10) -> None:
-    """Let the app run until predicate() holds; fail after timeout seconds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {predicate}")
-        await pilot.pause()
-
-
-def plain(widget: Static) -> str:
-    return widget.visual.plain
 
 
 class SliderHost(App):

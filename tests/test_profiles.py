@@ -11,8 +11,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tui.alignment.profiles import (
-    Filters, Goal, NamedPrompt, Profile, ProfileError, Sampling, Tradeoff, Value, compose,
-    load_profile, parse_profile,
+    Filters,
+    Goal,
+    NamedPrompt,
+    Profile,
+    ProfileError,
+    Sampling,
+    Tradeoff,
+    Value,
+    compose,
+    load_profile,
+    parse_profile,
 )
 from tui.alignment.profiles.compose import HONESTY, PREAMBLE
 from tui.alignment.profiles.edit import apply_setting, diff

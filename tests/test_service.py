@@ -10,8 +10,6 @@ from tui.engine.base import SamplingSettings, UnavailableEngine
 from tui.errors import ModelError
 from tui.service import ChatService
 
-from tests.fakes import FakeEngine
-
 
 def test_a_turn_streams_and_is_stored(fake_service: ChatService) -> None:
     turn = fake_service.send("What is alignment?")

@@ -19,7 +19,8 @@ def test_messages_form_a_tree_and_path_follows_parents(store: Store) -> None:
     a2 = store.add_message(session.id, q.id, Role.ASSISTANT, "second answer")
     follow = store.add_message(session.id, a1.id, Role.USER, "follow-up")
 
-    assert [m.content for m in store.path_to(follow.id)] == ["question", "first answer", "follow-up"]
+    path = [m.content for m in store.path_to(follow.id)]
+    assert path == ["question", "first answer", "follow-up"]
     assert [m.id for m in store.children(q.id, session.id)] == [a1.id, a2.id]
     assert store.session(session.id).head_id == follow.id
 

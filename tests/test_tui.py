@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Markdown, OptionList, Static
 
 from tests.fakes import FakeEngine
+from tests.tui_helpers import plain, wait_until
 from tui.actions import ACTIONS
 from tui.alignment.conversation import Role, Status
 from tui.alignment.store import Store
@@ -67,19 +67,6 @@ def make_service(tmp_path: Path, engine: FakeEngine | None = None) -> ChatServic
     engine.start_loading()
     store = Store(tmp_path / "h.sqlite3")
     return ChatService(store, engine, SamplingSettings(max_tokens=64), "sys")
-
-
-async def wait_until(pilot: Pilot, predicate: Callable[[], object], timeout: float = 10) -> None:
-    """Let the app run until predicate() holds; fail after timeout seconds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {predicate}")
-        await pilot.pause()
-
-
-def plain(widget: Static) -> str:
-    return widget.visual.plain
 
 
 class Host(App):

@@ -6,15 +6,14 @@ from pathlib import Path
 
 from textual.widgets import Input, OptionList, RadioSet, Static
 
+from tests.fakes import FakeEngine
+from tests.test_tui import answers, ask_and_wait, make_service, plain, wait_until
 from tui.alignment.conversation import Role
 from tui.app import CoalignApp
 from tui.config import Config
 from tui.screens.branches import BranchesScreen
 from tui.screens.mark import MarkScreen
 from tui.screens.widgets import AnswerView
-
-from tests.fakes import FakeEngine
-from tests.test_tui import answers, ask_and_wait, make_service, plain, wait_until
 
 
 def notes(app: CoalignApp) -> list[str]:
@@ -51,7 +50,8 @@ async def test_retry_and_flipping_answers(tmp_path: Path) -> None:
         await ask_and_wait(pilot, app, "question")
         engine.reply = "second answer"
         await pilot.press("ctrl+r")
-        await wait_until(pilot, lambda: not app.chat.busy and answers(app)[-1].text == "second answer")
+        await wait_until(
+            pilot, lambda: not app.chat.busy and answers(app)[-1].text == "second answer")
         assert len(answers(app)) == 1 and notes(app) == ["answer 2/2"]
         await pilot.press("alt+left")
         await wait_until(pilot, lambda: answers(app)[-1].text == "first answer")
@@ -80,7 +80,8 @@ async def test_mark_dialog_saves_both_axes_reason_and_values(tmp_path: Path) -> 
         assert mark.values_at_risk == ["nuance", "reliability"]
         await wait_until(pilot, lambda: notes(app) and "marked" in notes(app)[-1])
         assert notes(app) == [
-            "marked invalid · misunderstood · #nuance · #reliability — [bold]invented[/bold] source"]
+            "marked invalid · misunderstood · #nuance · #reliability"
+            " — [bold]invented[/bold] source"]
 
 
 async def test_mark_slash_command_then_retry_with_feedback(tmp_path: Path) -> None:

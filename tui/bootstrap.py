@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 from dataclasses import dataclass, field
+from typing import Any
 
-from tui.alignment.store import Store
 from tui.alignment.profiles.library import ProfileEntry, ProfileLibrary
+from tui.alignment.store import Store
 from tui.config import DEFAULT_SYSTEM_PROMPT, Config, load_config
 from tui.engine.base import Engine, SamplingSettings, UnavailableEngine
 from tui.errors import CoalignError

@@ -99,16 +99,19 @@ def load_config(path: Path) -> tuple[Config, list[ConfigIssue]]:
         line = _line_of(text, key)
         if key not in known:
             issues.append(ConfigIssue(
-                path, line, f"unknown key '{key}'; remove it (known keys: {', '.join(sorted(known))})"
+                path, line,
+                f"unknown key '{key}'; remove it (known keys: {', '.join(sorted(known))})"
             ))
         elif not _type_ok(key, value):
             issues.append(ConfigIssue(
-                path, line, f"'{key}' has the wrong type ({type(value).__name__}); using the default"
+                path, line,
+                f"'{key}' has the wrong type ({type(value).__name__}); using the default"
             ))
         elif key in _LIMITS and not _LIMITS[key][0] <= value <= _LIMITS[key][1]:
             low, high = _LIMITS[key]
             issues.append(ConfigIssue(
-                path, line, f"'{key}' = {value} is out of range {low:g}..{high:g}; using the default"
+                path, line,
+                f"'{key}' = {value} is out of range {low:g}..{high:g}; using the default"
             ))
         else:
             good[key] = value

@@ -16,11 +16,18 @@ from prompt_toolkit.output import create_output
 from tui.actions import parse_slash
 from tui.alignment.conversation import Status
 from tui.alignment.text import strip_control
-from tui.repl_commands import (
-    PROMPT, SlashCompleter, exchange_lines, help_lines, one_line, open_history, osc52,
-    session_lines, stats_line,
-)
 from tui.repl_coconstruct import CoConstructionCommands
+from tui.repl_commands import (
+    PROMPT,
+    SlashCompleter,
+    exchange_lines,
+    help_lines,
+    one_line,
+    open_history,
+    osc52,
+    session_lines,
+    stats_line,
+)
 from tui.service import ChatService, Turn
 
 log = logging.getLogger(__name__)

@@ -66,7 +66,7 @@ def normalise_value(value: str) -> str:
 
 
 def parse_mark(arg: str) -> tuple[dict[str, str], str, list[str]]:
-    """'/mark invalid misunderstood the source is invented #reliability' -> (axes, reason, values)."""
+    """'/mark invalid misunderstood it is invented #reliability' -> (axes, reason, values)."""
     words = strip_control(arg).split()
     axes: dict[str, str] = {}
     while words and words[0].lower() in VALIDITY + UNDERSTANDING:

@@ -198,7 +198,8 @@ class Store:
         """Save new text, status or metadata (metadata keys are merged)."""
         with self._lock:
             if content is not None:
-                self._db.execute("UPDATE messages SET content = ? WHERE id = ?", (content, message_id))
+                self._db.execute("UPDATE messages SET content = ? WHERE id = ?",
+                                 (content, message_id))
             if status is not None:
                 self._db.execute("UPDATE messages SET status = ? WHERE id = ?",
                                  (status.value, message_id))

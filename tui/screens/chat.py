@@ -21,7 +21,6 @@ from tui.screens.sessions import SessionsScreen
 from tui.screens.widgets import THINKING, WAITING, AnswerView, MessageView, StatusLine, UserMessage
 from tui.service import ChatService, Turn
 
-
 FRAME_SECONDS = 1 / 30  # post streamed text to the UI at most this often
 
 

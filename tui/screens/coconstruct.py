@@ -128,7 +128,8 @@ class CoConstructionActions:
             self._problem(ValueError("mark needs an answer: ask something first"))
             return
         if not arg.strip():
-            screen = MarkScreen(last.content, self.service.mark_of(last), self.service.values_in_use())
+            screen = MarkScreen(last.content, self.service.mark_of(last),
+                                self.service.values_in_use())
             self.app.push_screen(screen, self._save_mark)
             return
         try:
@@ -145,9 +146,11 @@ class CoConstructionActions:
         if from_command:  # a command changes only what it names
             change = {k: v for k, v in (("validity", choice.validity),
                                         ("understanding", choice.understanding)) if v}
-            change |= {"reason": choice.reason or None, "values_at_risk": choice.values_at_risk or None}
+            change |= {"reason": choice.reason or None,
+                       "values_at_risk": choice.values_at_risk or None}
         else:  # the dialog shows every field, so it sets every field
-            change = {"validity": choice.validity or "", "understanding": choice.understanding or "",
+            change = {"validity": choice.validity or "",
+                      "understanding": choice.understanding or "",
                       "reason": choice.reason, "values_at_risk": choice.values_at_risk}
         mark = self.service.mark(**change)
         await self.show_transcript()

@@ -4,7 +4,15 @@ from tui.alignment.profiles.compose import Composition, compose
 from tui.alignment.profiles.errors import ProfileError
 from tui.alignment.profiles.load import load_profile, parse_profile
 from tui.alignment.profiles.schema import (
-    DEFAULT_NAME, Engagement, Filters, Goal, NamedPrompt, Profile, Sampling, Tradeoff, Value,
+    DEFAULT_NAME,
+    Engagement,
+    Filters,
+    Goal,
+    NamedPrompt,
+    Profile,
+    Sampling,
+    Tradeoff,
+    Value,
 )
 
 __all__ = [

@@ -11,7 +11,15 @@ from typing import Any
 from tui.alignment.profiles.errors import KeyPath, ProfileError, key_name
 from tui.alignment.profiles.locate import line_of
 from tui.alignment.profiles.schema import (
-    SCHEMA_VERSION, Engagement, Filters, Goal, NamedPrompt, Profile, Sampling, Tradeoff, Value,
+    SCHEMA_VERSION,
+    Engagement,
+    Filters,
+    Goal,
+    NamedPrompt,
+    Profile,
+    Sampling,
+    Tradeoff,
+    Value,
 )
 
 VALUE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,47}$")
