@@ -16,6 +16,7 @@ class SamplingSettings:
     max_tokens: int = 512
     seed: int | None = None
     top_p: float = 0.95
+    repeat_penalty: float = 1.1  # small models loop without it
 
 
 @dataclass

@@ -213,6 +213,7 @@ class LlamaEngine:
             stream = llm.create_chat_completion(
                 messages=messages, stream=True, temperature=settings.temperature,
                 max_tokens=max_tokens, seed=settings.seed, top_p=settings.top_p,
+                repeat_penalty=settings.repeat_penalty,
             )
             for chunk in stream:
                 if generation.stop_event.is_set():
