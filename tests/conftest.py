@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
+# llama.cpp's OpenMP threads spin at barriers; when anything else holds a core (another
+# test process, a stray app) generation slows by 10x or more. Tests sleep-wait instead.
+# libgomp reads this when llama_cpp is first imported, which happens after this line.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from collections.abc import Iterator
 from pathlib import Path
 

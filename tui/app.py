@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
 from collections.abc import Iterable
 from functools import partial
 from typing import Any
@@ -60,6 +63,7 @@ class CoalignApp(App[int]):
         return self.chat
 
     def on_mount(self) -> None:
+        self._exit_on_hangup()
         if self.config.theme in self.available_themes:
             self.theme = self.config.theme
         else:
@@ -68,6 +72,17 @@ class CoalignApp(App[int]):
             )
         for notice in self.notices:
             self.notify(notice, severity="warning", timeout=10, markup=False)
+
+    def _exit_on_hangup(self) -> None:
+        """Quit when the terminal goes away (ssh drop, tmux kill) instead of spinning on."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, self.action_quit_on_signal)
+
+    def action_quit_on_signal(self) -> None:
+        self.chat.action_stop()
+        self.exit(0)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Registry keys belong to the chat screen; on a modal they fall through to it."""

@@ -1,0 +1,170 @@
+"""Diary entries on disk: one TOML file per entry, written atomically, merged across folders."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import tomli_w
+
+from tui.alignment.diary.entry import ID_PATTERN, DiaryEntry, DiaryError, now_iso
+
+SUFFIX = ".toml"
+TEMP_PREFIX = ".tmp-"
+
+
+@dataclass(frozen=True)
+class DiaryFilter:
+    """Which entries to list: every set criterion must match (dates are YYYY-MM-DD, inclusive)."""
+
+    since: str = ""
+    until: str = ""
+    profile: str = ""
+    value: str = ""
+    outcome: str = ""
+
+    def matches(self, entry: DiaryEntry) -> bool:
+        return ((not self.since or entry.day >= self.since[:10])
+                and (not self.until or entry.day <= self.until[:10])
+                and (not self.profile or entry.profile_name == self.profile)
+                and (not self.value or self.value.lower() in
+                     (v.lower() for v in entry.values_at_risk))
+                and (not self.outcome or entry.final_outcome == self.outcome))
+
+
+@dataclass
+class DiaryStore:
+    """A folder of diary entries, `<id>.toml` each; broken files are reported and skipped."""
+
+    folder: Path
+    problems: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.folder = Path(self.folder)
+
+    def path_to(self, entry_id: str) -> Path:
+        if not ID_PATTERN.match(entry_id):
+            raise DiaryError(f"no diary entry {entry_id!r}; `coalign diary list` shows the ids")
+        return self.folder / f"{entry_id}{SUFFIX}"
+
+    def add(self, entry: DiaryEntry) -> DiaryEntry:
+        """Save a new entry; returns it once it is safely on disk."""
+        entry.validate()
+        if self.path_to(entry.id).exists():
+            raise DiaryError(f"diary entry {entry.id} already exists; use update")
+        _write_atomic(self.path_to(entry.id), dumps(entry))
+        return entry
+
+    def update(self, entry: DiaryEntry) -> DiaryEntry:
+        """Replace an existing entry, stamping updated_at."""
+        if not self.path_to(entry.id).exists():
+            raise DiaryError(f"no diary entry {entry.id}; use add")
+        entry.updated_at = now_iso()
+        entry.validate()
+        _write_atomic(self.path_to(entry.id), dumps(entry))
+        return entry
+
+    def get(self, entry_id: str) -> DiaryEntry:
+        path = self.path_to(entry_id)
+        if not path.exists():
+            raise DiaryError(f"no diary entry {entry_id}; `coalign diary list` shows the ids")
+        return read_entry(path)
+
+    def delete(self, entry_id: str) -> None:
+        path = self.path_to(entry_id)
+        if not path.exists():
+            raise DiaryError(f"no diary entry {entry_id}; `coalign diary list` shows the ids")
+        path.unlink()
+        _fsync_dir(self.folder)
+
+    def list(self, where: DiaryFilter | None = None) -> list[DiaryEntry]:
+        """Entries oldest first; broken files go to self.problems as 'path: error'."""
+        self.problems = []
+        entries = []
+        for path in self._files():
+            try:
+                entry = read_entry(path)
+            except DiaryError as exc:
+                self.problems.append(str(exc))
+                continue
+            if where is None or where.matches(entry):
+                entries.append(entry)
+        return entries
+
+    def _files(self) -> list[Path]:
+        if not self.folder.is_dir():
+            return []
+        return sorted(p for p in self.folder.glob(f"*{SUFFIX}") if not p.name.startswith("."))
+
+
+def load_folders(paths: Iterable[Path | str], problems: list[str] | None = None,
+                 where: DiaryFilter | None = None) -> list[DiaryEntry]:
+    """Every entry from several participants' folders, deduplicated by id, sorted by id."""
+    merged: dict[str, DiaryEntry] = {}
+    for folder in paths:
+        store = DiaryStore(Path(folder))
+        for entry in store.list(where):
+            kept = merged.get(entry.id)
+            if kept is None or entry.updated_at > kept.updated_at:
+                merged[entry.id] = entry
+        if problems is not None:
+            problems.extend(store.problems)
+    return [merged[key] for key in sorted(merged)]
+
+
+def dumps(entry: DiaryEntry) -> str:
+    """The TOML text of an entry (None values dropped: TOML has no null)."""
+    return tomli_w.dumps(_no_none(entry.as_dict()))
+
+
+def read_entry(path: Path) -> DiaryEntry:
+    """Load one file, or raise DiaryError('path: one-line reason')."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        if path.stem != data.get("id"):
+            raise DiaryError(f"id {data.get('id')!r} differs from the file name; rename one")
+        return DiaryEntry.from_dict(data)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, DiaryError) as exc:
+        reason = str(exc).removeprefix(f"diary entry {path.stem}: ")
+        raise DiaryError(f"{path}: {reason}") from None
+
+
+def _no_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _no_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_no_none(v) for v in value if v is not None]
+    return value
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write via a temp file in the same folder, fsync, rename, fsync the folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
