@@ -108,3 +108,15 @@ def test_a_profile_changes_the_real_models_answer(real_service: ChatService) -> 
     assert [a.meta["profile"]["name"] for a in answers] == ["neutral", "group2-plurality"]
     assert all(a.content.strip() for a in answers)
     assert real_service.transcript()[0].role is Role.USER
+
+
+def test_mark_suggestions_include_the_profiles_values(store: Store) -> None:
+    engine = FakeEngine()
+    engine.start_loading()
+    service = profiled_service(store, engine)
+    service.set_profile(service.profiles.get("group2-plurality"))
+    service.send("q").wait()
+    service.mark(validity="invalid", values_at_risk=["accuracy"])
+    suggestions = service.values_in_use()
+    assert suggestions[0] == "accuracy"
+    assert set(service.profile.profile.values) <= {s.replace("-", "_") for s in suggestions}

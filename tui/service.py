@@ -321,5 +321,8 @@ class ChatService:
         return " · ".join(parts)
 
     def values_in_use(self) -> list[str]:
-        """Values at risk already used in marks, to suggest when marking."""
-        return self.store.mark_values()
+        """Values to suggest when marking: those used in marks, then the profile's own."""
+        profile = self.profile.profile if self.profile else None
+        named = [name.replace("_", "-") for name in profile.values] if profile else []
+        used = self.store.mark_values()
+        return used + [name for name in named if name not in used]
