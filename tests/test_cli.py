@@ -80,3 +80,12 @@ def test_models_lists_the_bundled_model(coalign_home: Path, model_path: Path) ->
 def test_help_and_version(args: list[str], coalign_home: Path) -> None:
     result = coalign(*args, home=coalign_home)
     assert result.returncode == 0 and "coalign" in result.stdout
+
+
+def test_doctor_reports_build_model_and_dirs(coalign_home: Path, model_path: Path) -> None:
+    result = coalign("doctor", home=coalign_home)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "llama.cpp build: CPU" in out and "GPU offload compiled in:" in out
+    assert f"model: smollm2-135m · {model_path}" in out
+    assert f"data dir: {coalign_home / 'data'}" in out and f"COALIGN_HOME: {coalign_home}" in out

@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="+")
     ask.add_argument("--no-save", action="store_true", help="do not keep it in history")
     commands.add_parser("models", parents=[engine], help="list the models coalign can find")
+    commands.add_parser("doctor", parents=[engine],
+                        help="report the llama.cpp build, the model, config and data dirs")
     add_profile_parser(commands)
     history = commands.add_parser("history", help="past conversations")
     history_commands = history.add_subparsers(dest="history_command", metavar="ACTION",
@@ -132,6 +134,15 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from tui.doctor import report
+    from tui.paths import default_paths
+
+    for line in report(default_paths(), getattr(args, "model", None)):
+        print(line)
+    return 0
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     from tui.alignment.store import Store
     from tui.alignment.text import strip_control
@@ -156,6 +167,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"tui": cmd_tui, "chat": cmd_chat, "ask": cmd_ask, "models": cmd_models,
+            "doctor": cmd_doctor,
             "history": cmd_history, "profile": cmd_profile}
 
 

@@ -1,0 +1,50 @@
+"""`coalign doctor`: what this installation has and where it keeps things, in one report."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from tui import __version__
+from tui.config import load_config
+from tui.errors import CoalignError
+from tui.models import resolve_model
+from tui.paths import HOME_ENV, Paths
+
+
+def _writable(path: Path) -> str:
+    if not path.exists():
+        return "missing (created on first use)"
+    return "writable" if os.access(path, os.W_OK) else "NOT writable"
+
+
+def report(paths: Paths, model_flag: str | None = None) -> Iterator[str]:
+    """Lines describing the build, the model, the config and the data dirs."""
+    yield f"coalign {__version__} · Python {platform.python_version()} · {platform.platform()}"
+    try:
+        from tui.engine.llama import gpu_offload_supported, llama_cpp_version, system_info
+    except ImportError as exc:  # llama-cpp-python missing or broken
+        yield f"llama.cpp: cannot import llama_cpp ({exc}); run `make setup`"
+    else:
+        yield f"llama-cpp-python {llama_cpp_version()}"
+        yield f"llama.cpp build: {system_info()}"
+        offload = "yes" if gpu_offload_supported() else "no (CPU build; see README: CUDA/Metal)"
+        yield f"GPU offload compiled in: {offload}"
+    config, issues = load_config(paths.config_file)
+    yield f"config: {paths.config_file} ({'present' if paths.config_file.exists() else 'absent'})"
+    yield from (f"  problem: {issue}" for issue in issues)
+    try:
+        choice = resolve_model(model_flag, config.model, paths.user_models_dir)
+        size = f"{choice.path.stat().st_size / 1e6:.1f} MB" if choice.exists else "MISSING"
+        yield f"model: {choice.name} · {choice.path} · {size} · from {choice.source}"
+    except CoalignError as exc:
+        yield f"model: none ({exc})"
+    yield f"data dir: {paths.data_dir} ({_writable(paths.data_dir)})"
+    yield f"history: {paths.database} ({_writable(paths.database)})"
+    relocated = os.environ.get(HOME_ENV)
+    yield f"{HOME_ENV}: {relocated}" if relocated else f"{HOME_ENV}: not set (platform dirs)"
+    yield f"OMP_WAIT_POLICY: {os.environ.get('OMP_WAIT_POLICY', 'unset (libgomp default)')}"
+    yield f"executable: {sys.executable}"
