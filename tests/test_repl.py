@@ -67,12 +67,14 @@ class TtyBuffer(io.StringIO):
 
 
 def run_repl(service: ChatService, keys: str, home: Path, out: io.StringIO | None = None,
-             during: Callable[[Repl], None] | None = None) -> tuple[int, str, Repl]:
+             during: Callable[[Repl], None] | None = None,
+             diary: object = None) -> tuple[int, str, Repl]:
     """Type keys into a Repl and run it to the end; `during` runs in a helper thread."""
     out = out if out is not None else io.StringIO()
     with create_pipe_input() as pipe:
         pipe.send_text(keys)
-        repl = Repl(service, home / "repl_history", input=pipe, output=DummyOutput(), out=out)
+        repl = Repl(service, home / "repl_history", input=pipe, output=DummyOutput(), out=out,
+                    diary=diary)
         helper = threading.Thread(target=during, args=(repl,)) if during else None
         if helper:
             helper.start()

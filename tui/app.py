@@ -15,6 +15,7 @@ from textual.screen import Screen
 
 from tui.actions import ACTIONS
 from tui.config import Config
+from tui.diary_recorder import DiaryRecorder
 from tui.screens.chat import ChatScreen
 from tui.service import ChatService
 
@@ -42,13 +43,14 @@ class CoalignApp(App[int]):
         for a in ACTIONS
     ]
 
-    def __init__(self, service: ChatService, config: Config, notices: list[str]) -> None:
+    def __init__(self, service: ChatService, config: Config, notices: list[str],
+                 diary: DiaryRecorder | None = None) -> None:
         super().__init__()
         self.service = service
         self.config = config
         self.notices = list(notices)
         self.keymap = self._checked_keymap(config.keymap)
-        self.chat = ChatScreen(service, self.keymap)
+        self.chat = ChatScreen(service, self.keymap, diary)
         self.set_keymap(self.keymap)
 
     def _checked_keymap(self, keymap: dict[str, str]) -> dict[str, str]:
@@ -106,8 +108,9 @@ for _action in ACTIONS:  # action_send, action_stop, ...: one per registry actio
     setattr(CoalignApp, f"action_{_action.method}", _delegate(_action.method))
 
 
-def run_tui(service: ChatService, config: Config, notices: list[str]) -> int:
+def run_tui(service: ChatService, config: Config, notices: list[str],
+            diary: DiaryRecorder | None = None) -> int:
     """Run the TUI until the user quits; returns the exit code."""
-    app = CoalignApp(service, config, notices)
+    app = CoalignApp(service, config, notices, diary)
     app.run()
     return app.return_code or 0

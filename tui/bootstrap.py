@@ -6,9 +6,11 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui.alignment.diary.store import DiaryStore
 from tui.alignment.profiles.library import ProfileEntry, ProfileLibrary
 from tui.alignment.store import Store
 from tui.config import DEFAULT_SYSTEM_PROMPT, Config, load_config
+from tui.diary_recorder import DiaryRecorder
 from tui.engine.base import Engine, SamplingSettings, UnavailableEngine
 from tui.errors import CoalignError
 from tui.models import ModelChoice, resolve_model
@@ -25,6 +27,7 @@ class Startup:
     config: Config
     service: ChatService
     model: ModelChoice | None
+    diary: DiaryRecorder
     notices: list[str] = field(default_factory=list)
 
 
@@ -91,4 +94,5 @@ def start(overrides: dict[str, Any] | None = None, paths: Paths | None = None) -
     profiles = open_library(paths)
     service = ChatService(store, engine, settings, DEFAULT_SYSTEM_PROMPT, profiles)
     service.set_profile(_starting_profile(profiles, config.profile, notices))
-    return Startup(paths, config, service, choice, notices)
+    diary = DiaryRecorder(service, DiaryStore(paths.diary_dir), config.pseudonym, config.consent)
+    return Startup(paths, config, service, choice, diary, notices)

@@ -70,7 +70,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
     from tui.bootstrap import start
 
     startup = start(_overrides(args))
-    return run_tui(startup.service, startup.config, startup.notices)
+    return run_tui(startup.service, startup.config, startup.notices, startup.diary)
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -80,7 +80,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
     startup = start(_overrides(args))
     for notice in startup.notices:
         print(f"warning: {notice}", file=sys.stderr)
-    return Repl(startup.service, startup.paths.repl_history, keymap=startup.config.keymap).run()
+    return Repl(startup.service, startup.paths.repl_history, keymap=startup.config.keymap,
+                diary=startup.diary).run()
 
 
 def cmd_ask(args: argparse.Namespace) -> int:

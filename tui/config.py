@@ -27,6 +27,8 @@ class Config:
     temperature: float = 0.7
     max_tokens: int = 512
     profile: str | None = None  # value profile name; None: the neutral one
+    pseudonym: str = "P01"  # what diary entries carry: never a real name
+    consent: bool = False  # whether diary entries may be exported for a study
     theme: str = "textual-dark"
     keymap: dict[str, str] = field(default_factory=dict)
 
@@ -69,6 +71,8 @@ def _type_ok(name: str, value: Any) -> bool:
         return isinstance(value, dict) and all(
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         )
+    if expected == "bool":
+        return isinstance(value, bool)
     if "int" in expected and "float" not in expected:
         return isinstance(value, int) and not isinstance(value, bool)
     if "float" in expected:

@@ -34,6 +34,10 @@ class Paths:
         return self.data_dir / "repl_history"
 
     @property
+    def diary_dir(self) -> Path:
+        return self.data_dir / "diary"
+
+    @property
     def log_file(self) -> Path:
         return self.data_dir / "coalign.log"
 

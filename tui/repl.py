@@ -16,6 +16,7 @@ from prompt_toolkit.output import create_output
 from tui.actions import parse_slash
 from tui.alignment.conversation import Status
 from tui.alignment.text import strip_control
+from tui.diary_recorder import DiaryRecorder
 from tui.repl_coconstruct import CoConstructionCommands
 from tui.repl_commands import (
     PROMPT,
@@ -54,8 +55,10 @@ class Repl(CoConstructionCommands):
 
     def __init__(self, service: ChatService, history_file: Path, *, input: Any = None,
                  output: Any = None, out: TextIO | None = None,
-                 keymap: Mapping[str, str] | None = None) -> None:
+                 keymap: Mapping[str, str] | None = None,
+                 diary: DiaryRecorder | None = None) -> None:
         self.service = service
+        self.diary = diary
         # The real terminal, not sys.stdout: a loading engine may swap sys.stdout for a while.
         terminal = sys.__stdout__ or sys.stdout
         self.out = out if out is not None else terminal

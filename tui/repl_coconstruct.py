@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from tui.alignment.marks import parse_mark
 from tui.alignment.text import strip_control
+from tui.diary_recorder import DiaryRecorder
 from tui.profile_commands import profile_command
 from tui.service import ChatService
 
@@ -18,6 +19,7 @@ class CoConstructionCommands:
 
     service: ChatService
     next_default: str
+    diary: DiaryRecorder | None
 
     if TYPE_CHECKING:  # provided by Repl
         def say(self, text: str = "") -> None: ...
@@ -104,3 +106,17 @@ class CoConstructionCommands:
         if result.switch_to is not None:
             self.service.set_profile(result.switch_to)
             self.dim(f"the next answers follow profile {result.switch_to.name}")
+
+    def cmd_diary(self, arg: str) -> None:
+        if self.diary is None:
+            self.say("the diary is not available here")
+            return
+        entry = self.diary.draft()
+        entry.outcome_note = strip_control(arg).strip()
+        saved = self.diary.save(entry)
+        self.say(f"diary entry {saved.id} saved ({self.diary.store.folder})")
+        for label, text in (("initial prompting", saved.initial_prompting),
+                            ("intuitive intervention", saved.intuitive_intervention or "none"),
+                            ("values at risk", ", ".join(saved.values_at_risk) or "none")):
+            self.dim(f"  {label}: {strip_control(text)[:100]}")
+        self.dim("  complete it later with `coalign diary show ID`, or in the TUI (F5)")

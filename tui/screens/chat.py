@@ -15,6 +15,7 @@ from textual.widgets import Footer, Input
 
 from tui.actions import parse_slash
 from tui.alignment.conversation import Message, Role, Status
+from tui.diary_recorder import DiaryRecorder
 from tui.screens.coconstruct import CoConstructionActions
 from tui.screens.help import HelpScreen
 from tui.screens.sessions import SessionsScreen
@@ -58,10 +59,12 @@ class ChatScreen(CoConstructionActions, Screen):
     ChatScreen #messages { height: 1fr; padding: 0 1; }
     """
 
-    def __init__(self, service: ChatService, keymap: Mapping[str, str]) -> None:
+    def __init__(self, service: ChatService, keymap: Mapping[str, str],
+                 diary: DiaryRecorder | None = None) -> None:
         super().__init__()
         self.service = service
         self.keymap = keymap
+        self.diary = diary
         self.busy = False
         self._turn: Turn | None = None
         self._stop_requested = threading.Event()

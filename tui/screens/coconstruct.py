@@ -10,13 +10,16 @@ from textual.widgets import Input
 from tui.alignment.marks import MarkError, parse_mark
 from tui.profile_commands import profile_command
 from tui.screens.branches import BranchesScreen
+from tui.screens.diary import DiaryScreen
 from tui.screens.mark import MarkChoice, MarkScreen
 from tui.screens.profile import ProfileScreen
 from tui.screens.text import TextScreen
 from tui.screens.widgets import AnswerView
 
 if TYPE_CHECKING:
+    from tui.alignment.diary.entry import DiaryEntry
     from tui.alignment.profiles.library import ProfileEntry
+    from tui.diary_recorder import DiaryRecorder
     from tui.service import ChatService, Turn
 
 
@@ -25,6 +28,7 @@ class CoConstructionActions:
 
     if TYPE_CHECKING:  # provided by ChatScreen / Screen
         service: ChatService
+        diary: DiaryRecorder | None
 
         def notify(self, message: str, **options: object) -> None: ...
         def query_one(self, selector: object, expect_type: object = None) -> object: ...
@@ -180,3 +184,24 @@ class CoConstructionActions:
         self.service.set_profile(entry)
         self.show_profile()
         self.notify(f"{note} The next answers follow profile {entry.name}.".strip(), markup=False)
+
+    async def action_diary(self, note: str = "") -> None:
+        if self.diary is None:
+            self._problem(ValueError("the diary is not available here"))
+            return
+        try:
+            draft = self.diary.draft()
+        except ValueError as exc:
+            self._problem(exc)
+            return
+        if note.strip():  # `/diary NOTE`: save at once, the quick way
+            draft.outcome_note = note.strip()
+            self._save_diary(draft)
+            return
+        self.app.push_screen(DiaryScreen(draft), self._save_diary)
+
+    def _save_diary(self, entry: DiaryEntry | None) -> None:
+        if entry is None or self.diary is None:
+            return
+        saved = self.diary.save(entry)
+        self.notify(f"Diary entry {saved.id} saved.", markup=False)

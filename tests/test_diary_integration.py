@@ -1,0 +1,80 @@
+"""Recording diary entries from a conversation: prefill, the TUI modal, the REPL command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, RadioSet
+
+from tests.test_repl import run_repl
+from tests.test_tui import ask_and_wait, make_service
+from tests.tui_helpers import wait_until
+from tui.alignment.diary.store import DiaryStore
+from tui.app import CoalignApp
+from tui.config import Config
+from tui.diary_recorder import DiaryRecorder
+from tui.screens.diary import DiaryScreen
+from tui.service import ChatService
+
+
+def test_draft_prefills_the_four_fields_from_what_happened(fake_service: ChatService,
+                                                          tmp_path: Path) -> None:
+    recorder = DiaryRecorder(fake_service, DiaryStore(tmp_path / "diary"), "P07", True)
+    fake_service.send("Which studies cover abolition movements worldwide?").wait()
+    first = fake_service.last_answer()
+    fake_service.mark(validity="invalid", reason="only the American context",
+                      values_at_risk=["plurality"])
+    fake_service.retry(feedback=True).wait()
+    entry = recorder.draft(first.id)
+    assert entry.initial_prompting == "Which studies cover abolition movements worldwide?"
+    assert entry.misaligned_response == first.content
+    assert [event["kind"] for event in entry.interventions] == ["mark", "retry"]
+    assert entry.intuitive_intervention == (
+        "Marked the answer (invalid · #plurality); then asked for another answer"
+        " (after marking it).")
+    assert entry.values_at_risk == ["plurality"]
+    assert entry.marks[0]["reason"] == "only the American context"
+    assert (entry.pseudonym, entry.consent) == ("P07", True)
+    assert entry.message_ids == [first.parent_id, first.id]
+    saved = recorder.save(entry)
+    assert DiaryStore(tmp_path / "diary").get(saved.id).misaligned_response == first.content
+
+
+def test_stop_and_rewind_are_interventions_too(fake_service: ChatService, tmp_path: Path) -> None:
+    recorder = DiaryRecorder(fake_service, DiaryStore(tmp_path / "diary"))
+    turn = fake_service.send("tell me everything")
+    turn.stop()
+    turn.wait()
+    stopped = fake_service.last_answer()
+    fake_service.rewind()
+    kinds = [event["kind"] for event in recorder.draft(stopped.id).interventions]
+    assert kinds == ["stop", "rewind"]
+
+
+async def test_f5_opens_the_diary_modal_and_ctrl_s_saves(tmp_path: Path) -> None:
+    service = make_service(tmp_path)
+    store = DiaryStore(tmp_path / "diary")
+    app = CoalignApp(service, Config(), [], DiaryRecorder(service, store))
+    async with app.run_test(size=(110, 45)) as pilot:
+        await ask_and_wait(pilot, app, "a question")
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: isinstance(app.screen, DiaryScreen))
+        screen = app.screen
+        assert screen.query_one("#initial", Input).value == "a question"
+        screen.query_one("#outcome", RadioSet).query("RadioButton")[1].value = True  # partly
+        screen.query_one("#note", Input).value = "the retry was better"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: store.list())
+        entry = store.list()[0]
+        assert (entry.final_outcome, entry.outcome_note) == ("partly", "the retry was better")
+
+
+def test_repl_diary_saves_a_prefilled_entry(fake_service: ChatService, tmp_path: Path) -> None:
+    store = DiaryStore(tmp_path / "diary")
+    keys = "a question\r/diary not what I needed\r/quit\r"
+    code, text, _ = run_repl(fake_service, keys, tmp_path,
+                             diary=DiaryRecorder(fake_service, store))
+    assert code == 0 and "diary entry" in text
+    entry = store.list()[0]
+    assert entry.initial_prompting == "a question"
+    assert entry.outcome_note == "not what I needed"
