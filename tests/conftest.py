@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import os
 
-# llama.cpp's OpenMP threads spin at barriers; when anything else holds a core (another
-# test process, a stray app) generation slows by 10x or more. Tests sleep-wait instead.
-# libgomp reads this when llama_cpp is first imported, which happens after this line.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# The engine defaults to passive OpenMP waits (see tui/engine/llama.py); the tests insist
+# on it even where the developer's shell says otherwise, so background load cannot stall them.
+os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
 
 from collections.abc import Iterator
 from pathlib import Path

@@ -7,7 +7,7 @@ from pathlib import Path
 from textual.widgets import Input, OptionList, RadioSet, Static
 
 from tests.fakes import FakeEngine
-from tests.test_tui import answers, ask_and_wait, make_service, plain, wait_until
+from tests.test_tui import answers, ask, ask_and_wait, make_service, plain, wait_until
 from tui.alignment.conversation import Role
 from tui.app import CoalignApp
 from tui.config import Config
@@ -107,3 +107,25 @@ async def test_fork_key_moves_to_a_new_session(tmp_path: Path) -> None:
         await pilot.press("ctrl+f")
         await wait_until(pilot, lambda: service.session.id != first)
         assert len(answers(app)) == 1 and isinstance(answers(app)[0], AnswerView)
+
+
+async def test_marking_while_the_answer_streams_keeps_the_stream(tmp_path: Path) -> None:
+    import threading
+
+    engine = FakeEngine("one two three four")
+    engine.gate = threading.Semaphore(0)
+    service = make_service(tmp_path, engine)
+    app = CoalignApp(service, Config(), [])
+    try:
+        async with app.run_test() as pilot:
+            await ask(pilot, "go")
+            await wait_until(pilot, lambda: answers(app) and answers(app)[-1].text == "one")
+            app.chat.query_one("#prompt", Input).value = "/mark invalid wrong already"
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: "marked invalid" in notes(app)[-1])
+            engine.gate.release(10)
+            await wait_until(pilot, lambda: not app.chat.busy)
+            assert answers(app)[-1].text == "one two three four"
+            assert service.mark_of(service.last_answer()).reason == "wrong already"
+    finally:
+        engine.gate.release(100)

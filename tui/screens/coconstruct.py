@@ -157,7 +157,10 @@ class CoConstructionActions:
                       "understanding": choice.understanding or "",
                       "reason": choice.reason, "values_at_risk": choice.values_at_risk}
         mark = self.service.mark(**change)
-        await self.show_transcript()
+        marked = self.service.last_answer()
+        views = list(self.query(AnswerView))
+        if views and marked is not None:  # in place: the answer may still be streaming
+            views[-1].set_note(self.service.answer_note(marked))
         if mark.calls_for_retry:
             self.notify("Marked. Retry (ctrl+r) asks again and tells the model what was wrong.",
                         markup=False)
