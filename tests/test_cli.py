@@ -89,3 +89,16 @@ def test_doctor_reports_build_model_and_dirs(coalign_home: Path, model_path: Pat
     assert "llama.cpp build: CPU" in out and "GPU offload compiled in:" in out
     assert f"model: smollm2-135m · {model_path}" in out
     assert f"data dir: {coalign_home / 'data'}" in out and f"COALIGN_HOME: {coalign_home}" in out
+
+
+def test_diary_add_list_and_export_through_the_command(coalign_home: Path, tmp_path: Path) -> None:
+    coalign_home.mkdir(parents=True, exist_ok=True)
+    (coalign_home / "config.toml").write_text('pseudonym = "P12"\nconsent = true\n')
+    added = coalign("diary", "add", "--misaligned-response", "A source that does not exist",
+                    "--outcome", "misaligned", "--value", "reliability", home=coalign_home)
+    assert added.returncode == 0, added.stderr
+    listed = coalign("diary", "list", home=coalign_home)
+    assert "A source that does not exist" in listed.stdout
+    out = tmp_path / "diary.csv"
+    exported = coalign("diary", "export", "--format", "csv", "-o", str(out), home=coalign_home)
+    assert exported.returncode == 0 and out.read_text(encoding="utf-8").count("P12") == 1

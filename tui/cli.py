@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tui import __version__
+from tui.cli_diary import add_diary_parser, cmd_diary
 from tui.cli_profile import add_profile_parser, cmd_profile
 from tui.errors import CoalignError
 
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("doctor", parents=[engine],
                         help="report the llama.cpp build, the model, config and data dirs")
     add_profile_parser(commands)
+    add_diary_parser(commands)
     history = commands.add_parser("history", help="past conversations")
     history_commands = history.add_subparsers(dest="history_command", metavar="ACTION",
                                               required=True)
@@ -169,7 +171,8 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 COMMANDS = {"tui": cmd_tui, "chat": cmd_chat, "ask": cmd_ask, "models": cmd_models,
             "doctor": cmd_doctor,
-            "history": cmd_history, "profile": cmd_profile}
+            "history": cmd_history, "profile": cmd_profile,
+            "diary": cmd_diary}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any
 
@@ -25,8 +25,8 @@ def now_iso() -> str:
 
 def new_id(at: str | None = None) -> str:
     """A sortable unique id such as 20261127T101530-a3f9c2."""
-    stamp = (at or now_iso()).replace("-", "").replace(":", "")[:15]
-    return f"{stamp}-{secrets.token_hex(3)}"
+    digits = "".join(ch for ch in (at or now_iso())[:19] if ch.isdigit()).ljust(14, "0")
+    return f"{digits[:8]}T{digits[8:14]}-{secrets.token_hex(3)}"
 
 
 @dataclass
@@ -66,8 +66,8 @@ class DiaryEntry:
         return self
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain data (TOML/JSON-ready: no None values)."""
-        return asdict(self)
+        """Plain data for TOML/JSON; lists and tables are copied one level deep."""
+        return {name: _copy(getattr(self, name)) for name in _FIELD_NAMES}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DiaryEntry:
@@ -94,6 +94,17 @@ class DiaryEntry:
         return str(self.profile.get("name", "")) if self.profile else ""
 
 
+_FIELD_NAMES = tuple(f.name for f in fields(DiaryEntry))
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, list):
+        return [dict(item) if isinstance(item, dict) else item for item in value]
+    if isinstance(value, dict):
+        return dict(value)
+    return value
+
+
 _TEXT = ("misaligned_response", "initial_prompting", "intuitive_intervention", "outcome_note",
          "model", "session_id", "pseudonym", "id", "created_at", "updated_at")
 
@@ -107,34 +118,35 @@ def _problem(entry: DiaryEntry) -> str | None:
         return "misaligned_response is empty; describe the response that went wrong"
     if entry.schema != SCHEMA:
         return f"schema is {entry.schema!r}; this coalign reads schema {SCHEMA}"
-    if not ID_PATTERN.match(entry.id):
-        return f"id {entry.id!r} is not like 20261127T101530-a3f9c2; let coalign make it"
     for name in ("created_at", "updated_at"):
         if not _is_iso(getattr(entry, name)):
-            return f"{name} {getattr(entry, name)!r} is not an ISO 8601 time; use 2026-11-27T10:15:30Z"
+            value = getattr(entry, name)
+            return f"{name} {value!r} is not an ISO 8601 time; use 2026-11-27T10:15:30Z"
+    if not ID_PATTERN.match(entry.id):
+        return f"id {entry.id!r} is not like 20261127T101530-a3f9c2; let coalign make it"
     if entry.final_outcome not in OUTCOMES + ("",):
         return f"final_outcome {entry.final_outcome!r} is unknown; use one of {', '.join(OUTCOMES)}"
     if not isinstance(entry.consent, bool):
-        return "consent must be true or false"
+        return "consent must be true or false; write it without quotes"
     if not all(isinstance(v, str) and v.strip() for v in entry.values_at_risk):
-        return "values_at_risk must be a list of non-empty words"
+        return "values_at_risk has an empty or non-text item; remove it"
     if not all(isinstance(i, int) and not isinstance(i, bool) for i in entry.message_ids):
-        return "message_ids must be a list of whole numbers"
+        return "message_ids must be whole numbers; remove the others"
     return _structured_problem(entry)
 
 
 def _structured_problem(entry: DiaryEntry) -> str | None:
     for event in entry.interventions:
         if not isinstance(event, dict) or event.get("kind") not in EVENT_KINDS:
-            return f"interventions: each needs a kind among {', '.join(EVENT_KINDS)}"
+            return f"interventions has an unknown kind; use one of {', '.join(EVENT_KINDS)}"
     if not all(isinstance(m, dict) for m in entry.marks):
-        return "marks must be tables with validity, understanding, reason"
+        return "marks has a non-table item; give validity, understanding, reason"
     if not isinstance(entry.profile, dict):
-        return "profile must be a table with name, source, commit"
+        return "profile is not a table; give name, source, commit"
     for turn in entry.transcript:
         if not isinstance(turn, dict) or not isinstance(turn.get("content"), str) \
                 or turn.get("role") not in ("user", "assistant", "system"):
-            return "transcript: each turn needs role (user/assistant/system) and content text"
+            return "transcript has a bad turn; give role (user/assistant/system) and content"
     return None
 
 

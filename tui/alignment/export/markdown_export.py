@@ -48,7 +48,8 @@ def write_markdown(entries: Iterable[DiaryEntry], handle: IO[str],
     count = 0
     for pseudonym, group in groupby(ordered, key=lambda e: e.pseudonym):
         items = list(group)
-        handle.write(f"\n## {pseudonym} ({len(items)} entries)\n")
+        noun = "entry" if len(items) == 1 else "entries"
+        handle.write(f"\n## {pseudonym} ({len(items)} {noun})\n")
         for entry in items:
             handle.write("\n" + entry_markdown(entry))
             count += 1
