@@ -55,6 +55,10 @@ class DiaryRecorder:
         if later and later[0].meta["profile"].get("name") != profile:
             events.append({"kind": "profile", "at": _iso(later[0].created_at),
                            "detail": f"switched to {later[0].meta['profile'].get('name')}"})
+        for event in store.events(answer.session_id, since=answer.created_at):
+            if event["kind"] == "pause":
+                events.append({"kind": "pause", "at": _iso(event["at"]),
+                               "detail": event["detail"] or "stepped away from the model"})
         return sorted(events, key=lambda event: event["at"])
 
     def draft(self, answer_id: int | None = None) -> DiaryEntry:

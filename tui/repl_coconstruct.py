@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tui.alignment.engagement import parse_pause
 from tui.alignment.marks import parse_mark
 from tui.alignment.text import strip_control
 from tui.diary_recorder import DiaryRecorder
@@ -120,3 +121,11 @@ class CoConstructionCommands:
                             ("values at risk", ", ".join(saved.values_at_risk) or "none")):
             self.dim(f"  {label}: {strip_control(text)[:100]}")
         self.dim("  complete it later with `coalign diary show ID`, or in the TUI (F5)")
+
+    def cmd_pause(self, arg: str) -> None:
+        minutes, why = parse_pause(arg)
+        state = self.service.pause(minutes, why)
+        self.say(f"{state.describe(state.started)} — the model is not used until /resume")
+
+    def cmd_resume(self, _arg: str) -> None:
+        self.say("resumed" if self.service.resume() else "not paused")

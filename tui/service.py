@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from tui.alignment.conversation import Message, Role, Session, Status, chat_messages
+from tui.alignment.engagement import Engagement, Pause
 from tui.alignment.marks import Mark, retry_feedback, updated_mark
 from tui.alignment.profiles.compose import compose
 from tui.alignment.profiles.library import ProfileEntry, ProfileLibrary
@@ -114,6 +115,23 @@ class ChatService:
         self.session: Session | None = None
         self.profiles = profiles
         self.profile: ProfileEntry | None = None
+        self.engagement = Engagement()
+
+    # pausing engagement -----------------------------------------------------------
+
+    def pause(self, minutes: float | None = None, why: str = "") -> Pause:
+        """Step away from the model; recorded as a non-engagement event."""
+        state = self.engagement.pause(minutes, strip_control(why))
+        detail = state.why + (f" ({minutes:g} min)" if minutes else "")
+        self.store.add_event(self.session.id if self.session else None, "pause", detail.strip())
+        return state
+
+    def resume(self) -> bool:
+        """End a pause; False when none was in force."""
+        ended = self.engagement.resume()
+        if ended is not None:
+            self.store.add_event(self.session.id if self.session else None, "resume")
+        return ended is not None
 
     # value profiles -------------------------------------------------------------
 
@@ -177,6 +195,7 @@ class ChatService:
         prompt = strip_control(prompt).strip()
         if not prompt:
             raise ValueError("empty prompt")
+        self.engagement.check()
         if self.session is None:
             self.session = self.store.create_session(title=prompt[:TITLE_LENGTH])
         history = self.transcript()
@@ -190,6 +209,7 @@ class ChatService:
 
         With feedback, the model is also shown its marked answer and the user's reason.
         """
+        self.engagement.check()
         path = self.transcript()
         prompts = [i for i, m in enumerate(path) if m.role is Role.USER]
         if not prompts:

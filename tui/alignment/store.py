@@ -33,6 +33,13 @@ CREATE TABLE IF NOT EXISTS messages (
     model TEXT,
     meta TEXT NOT NULL DEFAULT '{}'
 );
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER REFERENCES sessions(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    at REAL NOT NULL,
+    detail TEXT NOT NULL DEFAULT ''
+);
 CREATE INDEX IF NOT EXISTS messages_by_session ON messages(session_id, id);
 CREATE INDEX IF NOT EXISTS messages_by_parent ON messages(parent_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5(
@@ -298,3 +305,16 @@ class Store:
             " ORDER BY n DESC, v.value"
         )
         return [row["value"] for row in rows]
+
+    # events (non-engagement: pause, resume) ----------------------------------------
+
+    def add_event(self, session_id: int | None, kind: str, detail: str = "") -> None:
+        self._write("INSERT INTO events(session_id, kind, at, detail) VALUES (?, ?, ?, ?)",
+                    (session_id, kind, time.time(), detail))
+
+    def events(self, session_id: int | None, since: float = 0.0) -> list[dict[str, Any]]:
+        """Events of a session (and session-less ones) since a time, oldest first."""
+        rows = self._read(
+            "SELECT kind, at, detail FROM events WHERE (session_id = ? OR session_id IS NULL)"
+            " AND at >= ? ORDER BY at, id", (session_id, since))
+        return [{"kind": row["kind"], "at": row["at"], "detail": row["detail"]} for row in rows]

@@ -131,6 +131,11 @@ class ChatScreen(CoConstructionActions, Screen):
 
     async def run_turn(self, start: Callable[[], Turn], prompt: str | None = None) -> None:
         """Show a new answer (under a new prompt, if given) and generate it in a worker."""
+        pause = self.service.engagement.paused
+        if pause is not None:
+            self.notify(f"{pause.describe(time.time())}. Resume with F7 or /resume.",
+                        severity="warning", markup=False)
+            return
         messages = self.query_one("#messages", VerticalScroll)
         loaded = self.service.engine.info is not None
         answer = AnswerView(status=Status.STREAMING, pending=THINKING if loaded else WAITING)

@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Input
 
+from tui.alignment.engagement import parse_pause
 from tui.alignment.marks import MarkError, parse_mark
 from tui.profile_commands import profile_command
 from tui.screens.branches import BranchesScreen
 from tui.screens.diary import DiaryScreen
 from tui.screens.mark import MarkChoice, MarkScreen
+from tui.screens.pause import PauseScreen
 from tui.screens.profile import ProfileScreen
 from tui.screens.text import TextScreen
 from tui.screens.widgets import AnswerView
@@ -208,3 +210,18 @@ class CoConstructionActions:
             return
         saved = self.diary.save(entry)
         self.notify(f"Diary entry {saved.id} saved.", markup=False)
+
+    async def action_pause(self, arg: str = "") -> None:
+        if self._refuse_while_busy():
+            return
+        try:
+            minutes, why = parse_pause(arg)
+            screen = PauseScreen(self.service, minutes, why, start_now=bool(arg.strip()))
+        except ValueError as exc:
+            self._problem(exc)
+            return
+        self.app.push_screen(screen)
+
+    def action_resume(self) -> None:
+        resumed = self.service.resume()
+        self.notify("Resumed." if resumed else "Not paused.", markup=False)
