@@ -78,3 +78,51 @@ def test_repl_diary_saves_a_prefilled_entry(fake_service: ChatService, tmp_path:
     entry = store.list()[0]
     assert entry.initial_prompting == "a question"
     assert entry.outcome_note == "not what I needed"
+
+
+def _saved_entries(store: DiaryStore) -> list[str]:
+    from tui.alignment.diary.entry import DiaryEntry
+
+    ids = []
+    for text, outcome, values in (("invented source", "misaligned", ["reliability"]),
+                                  ("US-centric list", "partly", ["plurality"])):
+        ids.append(store.add(DiaryEntry(misaligned_response=text, final_outcome=outcome,
+                                        values_at_risk=values)).id)
+    return ids
+
+
+async def test_diary_list_filters_edits_and_deletes(tmp_path: Path) -> None:
+    from textual.widgets import DataTable
+
+    from tui.screens.diary_list import DiaryListScreen
+
+    service = make_service(tmp_path)
+    store = DiaryStore(tmp_path / "diary")
+    first, second = _saved_entries(store)
+    app = CoalignApp(service, Config(), [], DiaryRecorder(service, store))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f8")
+        await wait_until(pilot, lambda: isinstance(app.screen, DiaryListScreen))
+        screen = app.screen
+        table = screen.query_one(DataTable)
+        await wait_until(pilot, lambda: table.row_count == 2)
+        screen.query_one("#filter", Input).value = "value:plurality"
+        await wait_until(pilot, lambda: table.row_count == 1)
+        table.focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DiaryScreen))
+        app.screen.query_one("#note", Input).value = "edited later"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: store.get(second).outcome_note == "edited later")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await pilot.press("delete", "delete")
+        await wait_until(pilot, lambda: [e.id for e in store.list()] == [first])
+
+
+def test_repl_lists_diary_entries_with_a_filter(fake_service: ChatService, tmp_path: Path) -> None:
+    store = DiaryStore(tmp_path / "diary")
+    first, _second = _saved_entries(store)
+    code, text, _ = run_repl(fake_service, "/diaries outcome:misaligned\r/diaries bogus\r/quit\r",
+                             tmp_path, diary=DiaryRecorder(fake_service, store))
+    assert code == 0 and first in text and "1 entries" in text
+    assert "error: filter 'bogus' is not KEY:VALUE" in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tui.alignment.diary.store import parse_filter
 from tui.alignment.engagement import parse_pause
 from tui.alignment.marks import parse_mark
 from tui.alignment.text import strip_control
@@ -129,3 +130,14 @@ class CoConstructionCommands:
 
     def cmd_resume(self, _arg: str) -> None:
         self.say("resumed" if self.service.resume() else "not paused")
+
+    def cmd_diary_list(self, arg: str) -> None:
+        if self.diary is None:
+            self.say("the diary is not available here")
+            return
+        entries = sorted(self.diary.store.list(parse_filter(arg)), key=lambda e: e.id)
+        for entry in entries:
+            values = " ".join(f"#{v}" for v in entry.values_at_risk) or "-"
+            snippet = strip_control(entry.misaligned_response).replace("\n", " ")[:60]
+            self.say(f"{entry.id}  {entry.final_outcome or '-':<10} {values:<20} {snippet}")
+        self.dim(f"{len(entries)} entries; edit them in the TUI (F8) or `coalign diary show ID`")

@@ -12,6 +12,7 @@ from tui.alignment.marks import MarkError, parse_mark
 from tui.profile_commands import profile_command
 from tui.screens.branches import BranchesScreen
 from tui.screens.diary import DiaryScreen
+from tui.screens.diary_list import DiaryListScreen
 from tui.screens.mark import MarkChoice, MarkScreen
 from tui.screens.pause import PauseScreen
 from tui.screens.profile import ProfileScreen
@@ -225,3 +226,9 @@ class CoConstructionActions:
     def action_resume(self) -> None:
         resumed = self.service.resume()
         self.notify("Resumed." if resumed else "Not paused.", markup=False)
+
+    def action_diary_list(self, where: str = "") -> None:
+        if self.diary is None:
+            self._problem(ValueError("the diary is not available here"))
+            return
+        self.app.push_screen(DiaryListScreen(self.diary.store, where.strip()))

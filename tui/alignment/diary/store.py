@@ -168,3 +168,17 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+_FILTER_KEYS = ("since", "until", "profile", "value", "outcome")
+
+
+def parse_filter(text: str) -> DiaryFilter:
+    """'outcome:partly value:reliability since:2026-11-01' -> DiaryFilter (unknown keys raise)."""
+    given: dict[str, str] = {}
+    for word in text.split():
+        key, sep, value = word.partition(":")
+        if not sep or key not in _FILTER_KEYS:
+            raise DiaryError(f"filter {word!r} is not KEY:VALUE; keys: {', '.join(_FILTER_KEYS)}")
+        given[key] = value.lstrip("#")
+    return DiaryFilter(**given)
