@@ -212,12 +212,12 @@ def test_load_error_is_one_line_and_repl_keeps_running(home: Path) -> None:
 def test_completer_offers_commands_and_session_ids(service: ChatService, home: Path) -> None:
     run_repl(service, "a question\r/quit\r", home)
     completer = SlashCompleter(service.store.sessions)
-    found = list(completer.get_completions(Document("/o"), None))  # type: ignore[arg-type]
+    found = list(completer.get_completions(Document("/op"), None))  # type: ignore[arg-type]
     assert [(c.text, c.display_meta_text) for c in found] == [
         ("/open", "Open a past conversation")]
     ids = [c.text for c in completer.get_completions(Document("/open "), None)]  # type: ignore[arg-type]
     assert ids == [str(service.store.sessions()[0].id)]
-    assert list(completer.get_completions(Document("hello /o"), None)) == []  # type: ignore[arg-type]
+    assert list(completer.get_completions(Document("hello /op"), None)) == []  # type: ignore[arg-type]
 
 
 # --- a real terminal -------------------------------------------------------------

@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="+")
     ask.add_argument("--no-save", action="store_true", help="do not keep it in history")
     commands.add_parser("models", parents=[engine], help="list the models coalign can find")
+    usage = commands.add_parser("usage", help="tokens, requests, CPU time and energy per day "
+                                "and per profile")
+    usage.add_argument("--days", type=int, default=30)
     commands.add_parser("doctor", parents=[engine],
                         help="report the llama.cpp build, the model, config and data dirs")
     add_profile_parser(commands)
@@ -137,6 +140,29 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_usage(args: argparse.Namespace) -> int:
+    from tui.alignment.store import Store
+    from tui.alignment.usage import WATTS_PER_BUSY_CORE, UsageTotals
+    from tui.paths import default_paths
+
+    paths = default_paths()
+    paths.ensure_data_dir()
+    rows = Store(paths.database).answer_stats(time.time() - args.days * 86400)
+    groups: dict[tuple[str, str], UsageTotals] = {}
+    for at, profile, stats in rows:
+        for key in ((time.strftime("%Y-%m-%d", time.localtime(at)), ""), ("", profile)):
+            groups.setdefault(key, UsageTotals()).add(stats)
+    print(f"{'day / profile':<28}{'requests':>9}{'tokens':>10}{'minutes':>9}{'CPU s':>9}{'Wh':>8}")
+    for (day, profile), totals in sorted(groups.items(), key=lambda item: (not item[0][0],
+                                                                           item[0])):
+        label = day or f"profile {profile}"
+        print(f"{label:<28}{totals.requests:>9}{totals.tokens:>10}{totals.minutes:>9.1f}"
+              f"{totals.cpu_seconds:>9.1f}{totals.energy_wh:>8.3f}")
+    print(f"energy = CPU seconds x {WATTS_PER_BUSY_CORE:g} W per busy core (an estimate; "
+          "see tui/alignment/usage.py)")
+    return 0
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     from tui.doctor import report
     from tui.paths import default_paths
@@ -170,7 +196,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"tui": cmd_tui, "chat": cmd_chat, "ask": cmd_ask, "models": cmd_models,
-            "doctor": cmd_doctor,
+            "doctor": cmd_doctor, "usage": cmd_usage,
             "history": cmd_history, "profile": cmd_profile,
             "diary": cmd_diary}
 

@@ -140,6 +140,8 @@ class Repl(CoConstructionCommands):
         if not text:
             self.say("usage: /send TEXT")
             return
+        if self.limit_refusal():
+            return
         engine = self.service.engine
         if engine.info is None and engine.load_error is None:
             self.say("loading model…")

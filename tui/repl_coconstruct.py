@@ -46,6 +46,8 @@ class CoConstructionCommands:
                  "(the dropped turns stay under /branches). Your prompt is back for editing.")
 
     def cmd_retry(self, arg: str) -> None:
+        if self.limit_refusal():
+            return
         last = self.service.last_answer()
         mark = self.service.mark_of(last) if last else None
         feedback = arg.strip().lower() != "plain" and mark is not None and mark.calls_for_retry
@@ -141,3 +143,16 @@ class CoConstructionCommands:
             snippet = strip_control(entry.misaligned_response).replace("\n", " ")[:60]
             self.say(f"{entry.id}  {entry.final_outcome or '-':<10} {values:<20} {snippet}")
         self.dim(f"{len(entries)} entries; edit them in the TUI (F8) or `coalign diary show ID`")
+
+    def cmd_override_limits(self, _arg: str) -> None:
+        self.service.override_limits()
+        self.say("daily limits overridden for today (recorded)")
+
+    def limit_refusal(self) -> bool:
+        """Say so and return True when a reached daily limit stops the next request."""
+        status = self.service.limit_blocks()
+        if status is None:
+            return False
+        self.say(f"daily limit reached: {status.describe()}. Stepping away is a choice too; "
+                 "/override goes on for today.")
+        return True

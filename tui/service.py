@@ -18,6 +18,7 @@ from tui.alignment.profiles.compose import compose
 from tui.alignment.profiles.library import ProfileEntry, ProfileLibrary
 from tui.alignment.store import Store
 from tui.alignment.text import strip_control
+from tui.alignment.usage import LimitStatus, UsageTotals, closest_limit
 from tui.engine.base import Engine, Generation, SamplingSettings
 
 CHECKPOINT_SECONDS = 0.5
@@ -116,6 +117,7 @@ class ChatService:
         self.profiles = profiles
         self.profile: ProfileEntry | None = None
         self.engagement = Engagement()
+        self.limits_overridden_on = ""  # the day the user chose to go past the limits
 
     # pausing engagement -----------------------------------------------------------
 
@@ -125,6 +127,33 @@ class ChatService:
         detail = state.why + (f" ({minutes:g} min)" if minutes else "")
         self.store.add_event(self.session.id if self.session else None, "pause", detail.strip())
         return state
+
+    def usage_since(self, since: float) -> UsageTotals:
+        totals = UsageTotals()
+        for _at, _profile, stats in self.store.answer_stats(since):
+            totals.add(stats)
+        return totals
+
+    def limit_status(self) -> LimitStatus | None:
+        """Today's use against the active profile's daily limits (None: it sets none)."""
+        profile = self.profile.profile if self.profile else None
+        if profile is None:
+            return None
+        limits = profile.engagement
+        midnight = time.mktime(time.localtime()[:3] + (0, 0, 0, 0, 0, -1))
+        return closest_limit(self.usage_since(midnight), limits.daily_tokens,
+                             limits.daily_requests, limits.daily_minutes)
+
+    def limit_blocks(self) -> LimitStatus | None:
+        """The reached limit that should stop the next request, unless overridden today."""
+        status = self.limit_status()
+        overridden = self.limits_overridden_on == time.strftime("%Y-%m-%d")
+        return status if status is not None and status.reached and not overridden else None
+
+    def override_limits(self) -> None:
+        """Go on past today's limits: one deliberate choice, recorded."""
+        self.limits_overridden_on = time.strftime("%Y-%m-%d")
+        self.store.add_event(self.session.id if self.session else None, "override-limits")
 
     def resume(self) -> bool:
         """End a pause; False when none was in force."""

@@ -318,3 +318,13 @@ class Store:
             "SELECT kind, at, detail FROM events WHERE (session_id = ? OR session_id IS NULL)"
             " AND at >= ? ORDER BY at, id", (session_id, since))
         return [{"kind": row["kind"], "at": row["at"], "detail": row["detail"]} for row in rows]
+
+    def answer_stats(self, since: float = 0.0) -> list[tuple[float, str, dict[str, Any]]]:
+        """(created_at, profile name, stats) of every answer since a time: the usage meter."""
+        rows = self._read(
+            "SELECT created_at, json_extract(meta, '$.profile.name') AS profile,"
+            " json_extract(meta, '$.stats') AS stats FROM messages"
+            " WHERE role = 'assistant' AND created_at >= ? AND stats IS NOT NULL",
+            (since,))
+        return [(row["created_at"], row["profile"] or "-", json.loads(row["stats"]))
+                for row in rows]

@@ -46,6 +46,7 @@ class GenerationStats:
     prompt_seconds: float = 0.0  # request to first token
     generation_seconds: float = 0.0  # first token to last
     context_used: int = 0  # tokens in the KV cache after the answer
+    cpu_seconds: float = 0.0  # process CPU time while this answer was produced
     finish_reason: str = ""  # "stop", "length", "cancelled", "error"
 
     @property
@@ -67,6 +68,7 @@ class GenerationStats:
             "generation_seconds": round(self.generation_seconds, 4),
             "tokens_per_second": round(self.tokens_per_second, 2),
             "context_used": self.context_used,
+            "cpu_seconds": round(self.cpu_seconds, 3),
             "finish_reason": self.finish_reason,
         }
 

@@ -13,6 +13,7 @@ import logging
 import os
 import random
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
@@ -216,7 +217,7 @@ class LlamaEngine:
         self._abort = generation.stop_event
         messages, max_tokens = self._fit_context(llm, messages, settings.max_tokens)
         evaluated_before, sampled_before = counter.evaluated, counter.sampled
-        started = monotonic()
+        started, cpu_started = monotonic(), time.process_time()
         first_token_at = 0.0
         stream = None
         error: Exception | None = None
@@ -261,6 +262,7 @@ class LlamaEngine:
         stats.prompt_seconds = first_token_at - started
         stats.generation_seconds = ended - first_token_at
         stats.context_used = llm.n_tokens
+        stats.cpu_seconds = time.process_time() - cpu_started
         generation.finish(error)
 
     def _fit_context(

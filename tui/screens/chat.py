@@ -18,6 +18,7 @@ from tui.alignment.conversation import Message, Role, Status
 from tui.diary_recorder import DiaryRecorder
 from tui.screens.coconstruct import CoConstructionActions
 from tui.screens.help import HelpScreen
+from tui.screens.limit import LimitScreen
 from tui.screens.sessions import SessionsScreen
 from tui.screens.widgets import THINKING, WAITING, AnswerView, MessageView, StatusLine, UserMessage
 from tui.service import ChatService, Turn
@@ -136,6 +137,9 @@ class ChatScreen(CoConstructionActions, Screen):
             self.notify(f"{pause.describe(time.time())}. Resume with F7 or /resume.",
                         severity="warning", markup=False)
             return
+        if (limit := self.service.limit_blocks()) is not None:
+            self.app.push_screen(LimitScreen(limit), self._after_limit)
+            return
         messages = self.query_one("#messages", VerticalScroll)
         loaded = self.service.engine.info is not None
         answer = AnswerView(status=Status.STREAMING, pending=THINKING if loaded else WAITING)
@@ -169,7 +173,21 @@ class ChatScreen(CoConstructionActions, Screen):
         error = str(generation.error) if generation.error is not None else error
         answer.post_message(AnswerView.Ended(turn.text, turn.status, generation.stats, error))
 
+    def _after_limit(self, override: bool | None) -> None:
+        if override:
+            self.service.override_limits()
+            self.notify("Limits overridden for today. Send your prompt again.", markup=False)
+
+    def action_override_limits(self) -> None:
+        self._after_limit(True)
+
+    def _warn_near_limit(self) -> None:
+        status = self.service.limit_status()
+        if status is not None and status.near and not status.reached:
+            self.notify(f"Near your daily limit: {status.describe()}.", markup=False)
+
     def on_answer_view_ended(self, message: AnswerView.Ended) -> None:
+        self._warn_near_limit()
         last = self.service.last_answer()
         views = self.query(AnswerView)
         if last is not None and views:
