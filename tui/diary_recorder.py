@@ -78,3 +78,7 @@ class DiaryRecorder:
 
     def save(self, entry: DiaryEntry) -> DiaryEntry:
         return self.store.add(entry)
+
+    def outcomes(self) -> list[tuple[str, str]]:
+        """(initial prompting, final outcome) of every entry, for the guide."""
+        return [(e.initial_prompting, e.final_outcome) for e in self.store.list()]

@@ -156,3 +156,8 @@ class CoConstructionCommands:
         self.say(f"daily limit reached: {status.describe()}. Stepping away is a choice too; "
                  "/override goes on for today.")
         return True
+
+    def cmd_guide(self, _arg: str) -> None:
+        diary = self.diary.outcomes() if self.diary is not None else []
+        for line in self.service.guide(diary):
+            self.say(strip_control(line))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from tui.alignment.conversation import Message, Role, Session, Status, chat_messages
 from tui.alignment.engagement import Engagement, Pause
+from tui.alignment.guide import build_guide
 from tui.alignment.marks import Mark, retry_feedback, updated_mark
 from tui.alignment.profiles.compose import compose
 from tui.alignment.profiles.library import ProfileEntry, ProfileLibrary
@@ -154,6 +155,21 @@ class ChatService:
         """Go on past today's limits: one deliberate choice, recorded."""
         self.limits_overridden_on = time.strftime("%Y-%m-%d")
         self.store.add_event(self.session.id if self.session else None, "override-limits")
+
+    def guide(self, diary: list[tuple[str, str]] = ()) -> list[str]:
+        """'When is it useful?': this model under this profile, from the user's own marks."""
+        model = self.engine.info.label if self.engine.info else None
+        profile = self.profile.name if self.profile else None
+        records = build_guide(self.store.marked_prompts(model, profile), diary)
+        header = (f"When is {model or 'this model'} useful under profile {profile or '-'}? "
+                  "From your own marks so far:")
+        if not records:
+            return [header, "No marked answers yet. Mark answers (F2, /mark) and I will say "
+                    "what I seem good and bad at, by kind of request."]
+        lines = [header] + [f"- {record.sentence()}" for record in records]
+        diary_notes = [f"- {r.kind}: {r.misaligned_in_diary} diary entries ended misaligned."
+                       for r in records if r.misaligned_in_diary]
+        return lines + diary_notes
 
     def resume(self) -> bool:
         """End a pause; False when none was in force."""

@@ -328,3 +328,14 @@ class Store:
             (since,))
         return [(row["created_at"], row["profile"] or "-", json.loads(row["stats"]))
                 for row in rows]
+
+    def marked_prompts(self, model: str | None, profile: str | None) -> list[tuple[str, dict]]:
+        """(prompt, mark) for every marked answer of this model under this profile."""
+        rows = self._read(
+            "SELECT p.content AS prompt, json_extract(a.meta, '$.mark') AS mark"
+            " FROM messages a JOIN messages p ON p.id = a.parent_id"
+            " WHERE a.role = 'assistant' AND json_extract(a.meta, '$.mark') IS NOT NULL"
+            " AND (? IS NULL OR a.model = ?)"
+            " AND (? IS NULL OR json_extract(a.meta, '$.profile.name') = ?)",
+            (model, model, profile, profile))
+        return [(row["prompt"], json.loads(row["mark"])) for row in rows]

@@ -232,3 +232,7 @@ class CoConstructionActions:
             self._problem(ValueError("the diary is not available here"))
             return
         self.app.push_screen(DiaryListScreen(self.diary.store, where.strip()))
+
+    def action_guide(self) -> None:
+        diary = self.diary.outcomes() if self.diary is not None else []
+        self.app.push_screen(TextScreen("When is it useful?", self.service.guide(diary)))
