@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,9 +10,9 @@ from typing import Any, Iterable
 import tomli_w
 
 from tui.alignment.diary.entry import ID_PATTERN, DiaryEntry, DiaryError, now_iso
+from tui.alignment.files import fsync_dir, write_atomic
 
 SUFFIX = ".toml"
-TEMP_PREFIX = ".tmp-"
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,7 @@ class DiaryStore:
         entry.validate()
         if self.path_to(entry.id).exists():
             raise DiaryError(f"diary entry {entry.id} already exists; use update")
-        _write_atomic(self.path_to(entry.id), dumps(entry))
+        write_atomic(self.path_to(entry.id), dumps(entry))
         return entry
 
     def update(self, entry: DiaryEntry) -> DiaryEntry:
@@ -65,7 +63,7 @@ class DiaryStore:
             raise DiaryError(f"no diary entry {entry.id}; use add")
         entry.updated_at = now_iso()
         entry.validate()
-        _write_atomic(self.path_to(entry.id), dumps(entry))
+        write_atomic(self.path_to(entry.id), dumps(entry))
         return entry
 
     def get(self, entry_id: str) -> DiaryEntry:
@@ -79,7 +77,7 @@ class DiaryStore:
         if not path.exists():
             raise DiaryError(f"no diary entry {entry_id}; `coalign diary list` shows the ids")
         path.unlink()
-        _fsync_dir(self.folder)
+        fsync_dir(self.folder)
 
     def list(self, where: DiaryFilter | None = None) -> list[DiaryEntry]:
         """Entries oldest first; broken files go to self.problems as 'path: error'."""
@@ -139,35 +137,6 @@ def _no_none(value: Any) -> Any:
     if isinstance(value, list):
         return [_no_none(v) for v in value if v is not None]
     return value
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write via a temp file in the same folder, fsync, rename, fsync the folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 _FILTER_KEYS = ("since", "until", "profile", "value", "outcome")

@@ -6,13 +6,13 @@ import copy
 import os
 import re
 import subprocess
-import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import tomli_w
 
+from tui.alignment.files import write_atomic
 from tui.alignment.profiles.errors import ProfileError
 from tui.alignment.profiles.load import load_profile, parse_profile
 from tui.alignment.profiles.schema import DEFAULT_NAME, Profile, to_data
@@ -46,21 +46,6 @@ class ProfileEntry:
 def dumps(profile: Profile) -> str:
     """The profile as TOML text (tomli-w), readable and diffable."""
     return tomli_w.dumps(to_data(profile), multiline_strings=True)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write via a temp file in the same folder, fsync, then rename over path."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def git_commit(path: Path) -> str | None:
