@@ -79,3 +79,38 @@ def test_repl_refuses_at_the_limit_and_override_goes_on(store: Store, tmp_path: 
 def test_real_answers_record_cpu_time(real_service: ChatService) -> None:
     real_service.send("Say hello.").wait()
     assert real_service.last_answer().meta["stats"]["cpu_seconds"] > 0
+
+
+def test_usage_is_recorded_beside_the_diary_and_summed_across_participants(
+    tmp_path: Path, coalign_home: Path,
+) -> None:
+    import os
+    import subprocess
+    import sys
+    import tomllib
+
+    from tests.conftest import TEST_SYSTEM_PROMPT
+    from tui.alignment.diary.store import DiaryStore
+    from tui.diary_recorder import DiaryRecorder
+
+    folders = []
+    for pseudonym, questions in (("P01", 2), ("P02", 3)):
+        engine = FakeEngine()
+        engine.start_loading()
+        service = ChatService(Store(tmp_path / f"{pseudonym}.sqlite3"), engine,
+                              SamplingSettings(max_tokens=8), TEST_SYSTEM_PROMPT)
+        recorder = DiaryRecorder(service, DiaryStore(tmp_path / pseudonym), pseudonym, True)
+        for index in range(questions):
+            service.send(f"question {index}").wait()
+        record = tomllib.loads(recorder.record_usage().read_text(encoding="utf-8"))
+        assert record["pseudonym"] == pseudonym and record["profiles"]["-"]["requests"] == questions
+        folders.append(str(tmp_path / pseudonym))
+    result = subprocess.run([sys.executable, "-m", "tui", "usage", "--from", *folders],
+                            capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "COALIGN_HOME": str(coalign_home)})
+    assert result.returncode == 0, result.stderr
+    lines = {line.split()[0] + (" " + line.split()[1] if line.startswith(("participant", "profile"))
+                                else ""): line.split() for line in result.stdout.splitlines()
+             if line.strip()}
+    assert lines["participant P01"][2] == "2" and lines["participant P02"][2] == "3"
+    assert lines["all"][1] == "5"

@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from tui import __version__
@@ -49,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     usage = commands.add_parser("usage", help="tokens, requests, CPU time and energy per day "
                                 "and per profile")
     usage.add_argument("--days", type=int, default=30)
+    usage.add_argument("--from", dest="sources", nargs="+", type=Path, metavar="DIR",
+                       help="sum participants' diary folders (their usage/ records)")
     commands.add_parser("doctor", parents=[engine],
                         help="report the llama.cpp build, the model, config and data dirs")
     add_profile_parser(commands)
@@ -140,26 +143,59 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_usage(args: argparse.Namespace) -> int:
-    from tui.alignment.store import Store
-    from tui.alignment.usage import WATTS_PER_BUSY_CORE, UsageTotals
-    from tui.paths import default_paths
+def _usage_table(groups: dict[str, Any]) -> None:
+    from tui.alignment.usage import WATTS_PER_BUSY_CORE
 
-    paths = default_paths()
-    paths.ensure_data_dir()
-    rows = Store(paths.database).answer_stats(time.time() - args.days * 86400)
-    groups: dict[tuple[str, str], UsageTotals] = {}
-    for at, profile, stats in rows:
-        for key in ((time.strftime("%Y-%m-%d", time.localtime(at)), ""), ("", profile)):
-            groups.setdefault(key, UsageTotals()).add(stats)
-    print(f"{'day / profile':<28}{'requests':>9}{'tokens':>10}{'minutes':>9}{'CPU s':>9}{'Wh':>8}")
-    for (day, profile), totals in sorted(groups.items(), key=lambda item: (not item[0][0],
-                                                                           item[0])):
-        label = day or f"profile {profile}"
+    print(f"{'':<28}{'requests':>9}{'tokens':>10}{'minutes':>9}{'CPU s':>9}{'Wh':>8}")
+    for label, totals in groups.items():
         print(f"{label:<28}{totals.requests:>9}{totals.tokens:>10}{totals.minutes:>9.1f}"
               f"{totals.cpu_seconds:>9.1f}{totals.energy_wh:>8.3f}")
     print(f"energy = CPU seconds x {WATTS_PER_BUSY_CORE:g} W per busy core (an estimate; "
-          "see tui/alignment/usage.py)")
+          "see README)")
+
+
+def cmd_usage(args: argparse.Namespace) -> int:
+    import tomllib
+
+    from tui.alignment.store import Store
+    from tui.alignment.usage import UsageTotals, totals_from_record
+    from tui.paths import default_paths
+
+    groups: dict[str, UsageTotals] = {}
+
+    def count(label: str, totals: UsageTotals) -> None:
+        into = groups.setdefault(label, UsageTotals())
+        for name in ("requests", "prompt_tokens", "generated_tokens", "seconds", "cpu_seconds"):
+            setattr(into, name, getattr(into, name) + getattr(totals, name))
+
+    if args.sources:  # the collective view: several participants' diary folders
+        for folder in args.sources:
+            files = sorted((folder / "usage").glob("*.toml"))
+            if not files:
+                print(f"warning: {folder}/usage holds no usage records", file=sys.stderr)
+            for path in files:
+                try:
+                    record = tomllib.loads(path.read_text(encoding="utf-8"))
+                except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+                    print(f"warning: {path}: skipped ({exc})", file=sys.stderr)
+                    continue
+                for profile, totals in totals_from_record(record).items():
+                    count(f"{record.get('day', '?')}", totals)
+                    count(f"participant {record.get('pseudonym', '?')}", totals)
+                    count(f"profile {profile}", totals)
+                    count("all", totals)
+    else:
+        paths = default_paths()
+        paths.ensure_data_dir()
+        for at, profile, stats in Store(paths.database).answer_stats(
+                time.time() - args.days * 86400):
+            totals = UsageTotals()
+            totals.add(stats)
+            count(time.strftime("%Y-%m-%d", time.localtime(at)), totals)
+            count(f"profile {profile}", totals)
+    _usage_table(dict(sorted(groups.items(), key=lambda item: (item[0] == "all",
+                                                                not item[0][0].isdigit(),
+                                                                item[0]))))
     return 0
 
 

@@ -7,16 +7,24 @@ what actually happened (paper §4.1, field 3).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
+
+import tomli_w
 
 from tui.alignment.conversation import Message, Role
 from tui.alignment.diary.entry import DiaryEntry
 from tui.alignment.diary.prefill import entry_from_exchange
 from tui.alignment.diary.store import DiaryStore
+from tui.alignment.files import write_atomic
 from tui.alignment.marks import Mark
+from tui.alignment.usage import UsageTotals, usage_record
 from tui.service import ChatService
+
+USAGE_FOLDER = "usage"
 
 
 def _iso(timestamp: float) -> str:
@@ -31,6 +39,20 @@ class DiaryRecorder:
     store: DiaryStore
     pseudonym: str = "P01"
     consent: bool = False
+
+    def __post_init__(self) -> None:
+        self.service.turn_listeners.append(lambda _turn: self.record_usage())
+
+    def record_usage(self) -> Path:
+        """Write today's usage per profile beside the diary (counts only), for `--from`."""
+        day = time.strftime("%Y-%m-%d")
+        midnight = time.mktime(time.strptime(day, "%Y-%m-%d"))
+        per_profile: dict[str, UsageTotals] = {}
+        for _at, profile, stats in self.service.store.answer_stats(midnight):
+            per_profile.setdefault(profile, UsageTotals()).add(stats)
+        path = self.store.folder / USAGE_FOLDER / f"{day}.toml"
+        write_atomic(path, tomli_w.dumps(usage_record(self.pseudonym, day, per_profile)))
+        return path
 
     def events_after(self, answer: Message) -> list[dict[str, Any]]:
         """The user's interventions on this answer, oldest first, as diary events."""

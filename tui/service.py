@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from tui.alignment.conversation import Message, Role, Session, Status, chat_messages
@@ -97,6 +97,8 @@ class Turn:
         )
         self.answer.status = status
         self.answer.content = generation.text
+        for listener in self.service.turn_listeners:
+            listener(self)
 
 
 class ChatService:
@@ -119,6 +121,7 @@ class ChatService:
         self.profile: ProfileEntry | None = None
         self.engagement = Engagement()
         self.limits_overridden_on = ""  # the day the user chose to go past the limits
+        self.turn_listeners: list[Callable[[Turn], None]] = []  # called as each answer ends
 
     # pausing engagement -----------------------------------------------------------
 

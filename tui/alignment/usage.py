@@ -78,3 +78,26 @@ def closest_limit(today: UsageTotals, tokens: int | None, requests: int | None,
         ("tokens", today.tokens, tokens), ("requests", today.requests, requests),
         ("minutes", today.minutes, minutes)) if limit]
     return max(statuses, key=lambda status: status.ratio, default=None)
+
+
+USAGE_FIELDS = ("requests", "prompt_tokens", "generated_tokens", "seconds", "cpu_seconds")
+
+
+def usage_record(pseudonym: str, day: str, per_profile: dict[str, UsageTotals]) -> dict[str, Any]:
+    """One participant-day of usage, as stored beside their diary (counts only, no text)."""
+    return {"schema": 1, "pseudonym": pseudonym, "day": day,
+            "profiles": {name: {f: getattr(t, f) for f in USAGE_FIELDS}
+                         for name, t in sorted(per_profile.items())}}
+
+
+def totals_from_record(record: dict[str, Any]) -> dict[str, UsageTotals]:
+    """Per-profile totals of a usage record (unknown or missing numbers count as 0)."""
+    found = {}
+    for name, numbers in (record.get("profiles") or {}).items():
+        totals = UsageTotals()
+        for key in USAGE_FIELDS:
+            value = numbers.get(key, 0) if isinstance(numbers, dict) else 0
+            setattr(totals, key, type(getattr(totals, key))(value) if isinstance(
+                value, (int, float)) and not isinstance(value, bool) else 0)
+        found[str(name)] = totals
+    return found
