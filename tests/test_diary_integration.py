@@ -126,3 +126,23 @@ def test_repl_lists_diary_entries_with_a_filter(fake_service: ChatService, tmp_p
                              tmp_path, diary=DiaryRecorder(fake_service, store))
     assert code == 0 and first in text and "1 entries" in text
     assert "error: filter 'bogus' is not KEY:VALUE" in text
+
+
+def test_entry_from_a_real_conversation_round_trips(real_service: ChatService,
+                                                    tmp_path: Path) -> None:
+    store = DiaryStore(tmp_path / "diary")
+    recorder = DiaryRecorder(real_service, store, "P03", True)
+    real_service.send("List two sources on participatory design.").wait()
+    real_service.mark(validity="invalid", reason="both sources are invented",
+                      values_at_risk=["reliability"])
+    real_service.retry(feedback=True).wait()
+    answer = real_service.store.path_to(real_service.last_answer().parent_id)[-1]
+    first = real_service.store.children(answer.id, answer.session_id)[0]
+    entry = recorder.draft(first.id)
+    entry.final_outcome, entry.outcome_note = "partly", "the retry admitted it"
+    saved = recorder.save(entry)
+    again = DiaryStore(tmp_path / "diary").get(saved.id)
+    assert again == saved
+    assert again.misaligned_response == first.content.strip() and again.model.endswith("Q4_1")
+    assert [e["kind"] for e in again.interventions] == ["mark", "retry"]
+    assert again.profile == {} and again.values_at_risk == ["reliability"]
