@@ -146,3 +146,15 @@ def test_entry_from_a_real_conversation_round_trips(real_service: ChatService,
     assert again.misaligned_response == first.content.strip() and again.model.endswith("Q4_1")
     assert [e["kind"] for e in again.interventions] == ["mark", "retry"]
     assert again.profile == {} and again.values_at_risk == ["reliability"]
+
+
+def test_after_a_retry_following_a_mark_the_entry_is_about_the_marked_answer(
+    fake_service: ChatService, tmp_path: Path,
+) -> None:
+    fake_service.send("question").wait()
+    marked = fake_service.last_answer()
+    fake_service.mark(validity="invalid", reason="wrong")
+    fake_service.retry(feedback=True).wait()
+    entry = DiaryRecorder(fake_service, DiaryStore(tmp_path / "d")).draft()
+    assert entry.message_ids == [marked.parent_id, marked.id]
+    assert [e["kind"] for e in entry.interventions] == ["mark", "retry"]

@@ -87,6 +87,9 @@ class DiaryRecorder:
         """An entry about an answer (default: the last one), its four fields prefilled."""
         answer = (self.service.store.message(answer_id) if answer_id
                   else self.service.last_answer())
+        if answer_id is None and answer is not None and "after_mark" in answer.meta:
+            # The last answer is the retry after a mark: the entry is about the marked one.
+            answer = self.service.store.message(answer.meta["retry_of"])
         if answer is None or answer.role is not Role.ASSISTANT:
             raise ValueError("the diary needs an answer to write about: ask something first")
         prompt = self.service.store.message(answer.parent_id) if answer.parent_id else None
