@@ -167,3 +167,20 @@ def test_unknown_keys_in_a_file_are_an_error() -> None:
     data = sample_entry().as_dict() | {"colour": "red"}
     with pytest.raises(DiaryError, match="unknown field colour"):
         DiaryEntry.from_dict(data)
+
+
+def test_listing_removes_only_old_temp_files_left_by_a_killed_writer(tmp_path) -> None:
+    import os
+
+    from tui.alignment.diary.store import DiaryStore
+    from tui.alignment.files import TEMP_PREFIX, TEMP_SUFFIX
+
+    folder = tmp_path / "diary"
+    folder.mkdir()
+    old = folder / f"{TEMP_PREFIX}old{TEMP_SUFFIX}"
+    fresh = folder / f"{TEMP_PREFIX}new{TEMP_SUFFIX}"
+    old.write_text("half an entry")
+    fresh.write_text("being written")
+    os.utime(old, (0, 0))
+    assert DiaryStore(folder).list() == []
+    assert not old.exists() and fresh.exists()

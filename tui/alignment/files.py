@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from pathlib import Path
 
 TEMP_PREFIX = ".tmp-"  # readers skip these; a killed writer may leave one behind
@@ -36,3 +37,15 @@ def write_atomic(path: Path, text: str) -> None:
         Path(temp).unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
+
+
+def remove_stale_temp_files(folder: Path, older_than: float = 600.0) -> int:
+    """Delete temp files a killed writer left behind (only old ones: a writer may be busy)."""
+    removed = 0
+    now = time.time()
+    for temp in folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
+        with contextlib.suppress(OSError):
+            if now - temp.stat().st_mtime > older_than:
+                temp.unlink()
+                removed += 1
+    return removed

@@ -10,7 +10,7 @@ from typing import Any, Iterable
 import tomli_w
 
 from tui.alignment.diary.entry import ID_PATTERN, DiaryEntry, DiaryError, now_iso
-from tui.alignment.files import fsync_dir, write_atomic
+from tui.alignment.files import fsync_dir, remove_stale_temp_files, write_atomic
 
 SUFFIX = ".toml"
 
@@ -83,6 +83,8 @@ class DiaryStore:
         """Entries oldest first; broken files go to self.problems as 'path: error'."""
         self.problems = []
         entries = []
+        if self.folder.is_dir():
+            remove_stale_temp_files(self.folder)
         for path in self._files():
             try:
                 entry = read_entry(path)
