@@ -56,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="report the llama.cpp build, the model, config and data dirs")
     add_profile_parser(commands)
     add_diary_parser(commands)
+    bench = commands.add_parser("bench", help="measure speed: raw loop, engine, TUI, start-up")
+    bench.add_argument("--model", type=Path, default=None, help="GGUF file (default: bundled)")
+    bench.add_argument("--json", action="store_true", help="print one JSON object")
+    bench.add_argument("--turns", type=int, default=20)
+    bench.add_argument("--presses", type=int, default=200)
     history = commands.add_parser("history", help="past conversations")
     history_commands = history.add_subparsers(dest="history_command", metavar="ACTION",
                                               required=True)
@@ -208,6 +213,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from tui.bench import main as bench_main
+
+    return bench_main(args.model, args.json, args.turns, args.presses)
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     from tui.alignment.store import Store
     from tui.alignment.text import strip_control
@@ -234,7 +245,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 COMMANDS = {"tui": cmd_tui, "chat": cmd_chat, "ask": cmd_ask, "models": cmd_models,
             "doctor": cmd_doctor, "usage": cmd_usage,
             "history": cmd_history, "profile": cmd_profile,
-            "diary": cmd_diary}
+            "diary": cmd_diary, "bench": cmd_bench}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
