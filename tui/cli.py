@@ -169,9 +169,7 @@ def cmd_usage(args: argparse.Namespace) -> int:
     groups: dict[str, UsageTotals] = {}
 
     def count(label: str, totals: UsageTotals) -> None:
-        into = groups.setdefault(label, UsageTotals())
-        for name in ("requests", "prompt_tokens", "generated_tokens", "seconds", "cpu_seconds"):
-            setattr(into, name, getattr(into, name) + getattr(totals, name))
+        groups.setdefault(label, UsageTotals()).merge(totals)
 
     if args.sources:  # the collective view: several participants' diary folders
         for folder in args.sources:
@@ -194,10 +192,8 @@ def cmd_usage(args: argparse.Namespace) -> int:
         paths.ensure_data_dir()
         for at, profile, stats in Store(paths.database).answer_stats(
                 time.time() - args.days * 86400):
-            totals = UsageTotals()
-            totals.add(stats)
-            count(time.strftime("%Y-%m-%d", time.localtime(at)), totals)
-            count(f"profile {profile}", totals)
+            for label in (time.strftime("%Y-%m-%d", time.localtime(at)), f"profile {profile}"):
+                groups.setdefault(label, UsageTotals()).add(stats)
     _usage_table(dict(sorted(groups.items(), key=lambda item: (item[0] == "all",
                                                                 not item[0][0].isdigit(),
                                                                 item[0]))))

@@ -21,7 +21,7 @@ from tui.alignment.diary.prefill import entry_from_exchange
 from tui.alignment.diary.store import DiaryStore
 from tui.alignment.files import write_atomic
 from tui.alignment.marks import Mark
-from tui.alignment.usage import UsageTotals, usage_record
+from tui.alignment.usage import UsageTotals, start_of_today, usage_record
 from tui.service import ChatService
 
 USAGE_FOLDER = "usage"
@@ -46,9 +46,8 @@ class DiaryRecorder:
     def record_usage(self) -> Path:
         """Write today's usage per profile beside the diary (counts only), for `--from`."""
         day = time.strftime("%Y-%m-%d")
-        midnight = time.mktime(time.strptime(day, "%Y-%m-%d"))
         per_profile: dict[str, UsageTotals] = {}
-        for _at, profile, stats in self.service.store.answer_stats(midnight):
+        for _at, profile, stats in self.service.store.answer_stats(start_of_today()):
             per_profile.setdefault(profile, UsageTotals()).add(stats)
         path = self.store.folder / USAGE_FOLDER / f"{day}.toml"
         write_atomic(path, tomli_w.dumps(usage_record(self.pseudonym, day, per_profile)))

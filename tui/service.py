@@ -19,7 +19,7 @@ from tui.alignment.profiles.compose import compose
 from tui.alignment.profiles.library import ProfileEntry, ProfileLibrary
 from tui.alignment.store import Store
 from tui.alignment.text import strip_control
-from tui.alignment.usage import LimitStatus, UsageTotals, closest_limit
+from tui.alignment.usage import LimitStatus, UsageTotals, closest_limit, start_of_today
 from tui.engine.base import Engine, Generation, SamplingSettings
 
 CHECKPOINT_SECONDS = 0.5
@@ -144,8 +144,7 @@ class ChatService:
         if profile is None:
             return None
         limits = profile.engagement
-        midnight = time.mktime(time.localtime()[:3] + (0, 0, 0, 0, 0, -1))
-        return closest_limit(self.usage_since(midnight), limits.daily_tokens,
+        return closest_limit(self.usage_since(start_of_today()), limits.daily_tokens,
                              limits.daily_requests, limits.daily_minutes)
 
     def limit_blocks(self) -> LimitStatus | None:

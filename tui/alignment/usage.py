@@ -8,6 +8,7 @@ memory, screen and idle power, so treat the figure as an order of magnitude.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,11 @@ class UsageTotals:
     def energy_wh(self) -> float:
         return self.cpu_seconds * WATTS_PER_BUSY_CORE / 3600
 
+    def merge(self, other: UsageTotals) -> None:
+        """Add another total into this one (a participant's day into a group, say)."""
+        for name in USAGE_FIELDS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
     def add(self, stats: dict[str, Any]) -> None:
         """Count one answer's stored stats (GenerationStats.as_dict())."""
         self.requests += 1
@@ -45,6 +51,11 @@ class UsageTotals:
         self.seconds += float(stats.get("prompt_seconds", 0)) + float(
             stats.get("generation_seconds", 0))
         self.cpu_seconds += float(stats.get("cpu_seconds", 0))
+
+
+def start_of_today() -> float:
+    """Local midnight as a timestamp: where 'daily' limits and usage begin."""
+    return time.mktime(time.localtime()[:3] + (0, 0, 0, 0, 0, -1))
 
 
 @dataclass(frozen=True)
