@@ -17,6 +17,16 @@ class SamplingSettings:
     seed: int | None = None
     top_p: float = 0.95
     repeat_penalty: float = 1.1  # small models loop without it
+    json_schema: str | None = None  # JSON Schema text: constrain the answer to it (grammar)
+    control_vectors: tuple[ControlVectorUse, ...] = ()  # steering vectors and strengths
+
+
+@dataclass(frozen=True)
+class ControlVectorUse:
+    """A control-vector file (cvector-generator's GGUF) applied at a strength."""
+
+    path: str
+    strength: float
 
 
 @dataclass
@@ -73,6 +83,14 @@ class GenerationStats:
         }
 
 
+@dataclass(frozen=True)
+class TokenProb:
+    """One generated piece and the model's probability for it (None: not available)."""
+
+    text: str
+    prob: float | None = None
+
+
 _DONE = object()
 
 
@@ -88,11 +106,14 @@ class Generation:
         self.stats = GenerationStats()
         self.error: Exception | None = None
         self.text = ""
+        self.tokens: list[TokenProb] = []  # pieces with their probabilities, in order
+        self.probs_available = False  # set by engines that report token probabilities
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._finished = threading.Event()
 
     # producer side
-    def push(self, piece: str) -> None:
+    def push(self, piece: str, prob: float | None = None) -> None:
+        self.tokens.append(TokenProb(piece, prob))
         self._queue.put(piece)
 
     def finish(self, error: Exception | None = None) -> None:
