@@ -8,6 +8,7 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are coalign, a careful research assistant. Answer clearly and concisely. "
@@ -31,6 +32,12 @@ class Config:
     consent: bool = False  # whether diary entries may be exported for a study
     theme: str = "textual-dark"
     keymap: dict[str, str] = field(default_factory=dict)
+    backend: str = "local"  # "local": a GGUF file here; "openai": an OpenAI-compatible server
+    base_url: str | None = None  # the server's root, e.g. http://127.0.0.1:8000 (/v1 optional)
+    api_key_env: str | None = None  # the NAME of the variable holding the key, never the key
+    remote_model: str | None = None  # the server's model name (default: the first it lists)
+    connect_timeout: float = 10.0  # seconds to open a connection to the server
+    request_timeout: float = 120.0  # seconds the server may stay silent before it is given up
 
     def with_overrides(self, **values: Any) -> Config:
         """A copy with the given non-None values replaced (command-line flags)."""
@@ -43,7 +50,37 @@ _LIMITS: dict[str, tuple[float, float]] = {
     "gpu_layers": (-1, 10_000),
     "temperature": (0.0, 5.0),
     "max_tokens": (1, 1_048_576),
+    "connect_timeout": (0.1, 600.0),
+    "request_timeout": (1.0, 3600.0),
 }
+BACKENDS = ("local", "openai")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why url cannot be a server's address (None: it can)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"'{url}' is not an http:// or https:// address with a host"
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        return f"'{url}' has a bad port number"
+    if parts.query or parts.fragment:
+        return f"'{url}' has a query or fragment; give the server's root, e.g. http://HOST:8000"
+    return None
+
+
+def _value_problem(key: str, value: Any) -> str | None:
+    """A key-specific check beyond type and range (None: the value is fine)."""
+    if key == "backend" and value not in BACKENDS:
+        return f"'backend' = '{value}' is not one of {', '.join(BACKENDS)}; using local"
+    if key == "base_url" and (problem := base_url_problem(value)):
+        return f"'base_url': {problem}"
+    if key == "api_key_env" and not _ENV_NAME.fullmatch(value):
+        return ("'api_key_env' names the environment variable that holds the key (e.g. "
+                "OPENAI_API_KEY), not the key itself; never put a key in the config")
+    return None
 
 
 @dataclass(frozen=True)
@@ -101,7 +138,12 @@ def load_config(path: Path) -> tuple[Config, list[ConfigIssue]]:
     issues: list[ConfigIssue] = []
     for key, value in raw.items():
         line = _line_of(text, key)
-        if key not in known:
+        if key in ("api_key", "openai_api_key"):
+            issues.append(ConfigIssue(
+                path, line, f"'{key}': coalign never reads a key from the config; export it "
+                "in an environment variable and name that in api_key_env (remove this line)"
+            ))
+        elif key not in known:
             issues.append(ConfigIssue(
                 path, line,
                 f"unknown key '{key}'; remove it (known keys: {', '.join(sorted(known))})"
@@ -117,6 +159,8 @@ def load_config(path: Path) -> tuple[Config, list[ConfigIssue]]:
                 path, line,
                 f"'{key}' = {value} is out of range {low:g}..{high:g}; using the default"
             ))
+        elif (problem := _value_problem(key, value)) is not None:
+            issues.append(ConfigIssue(path, line, problem))
         else:
             good[key] = value
     return Config(**good), issues

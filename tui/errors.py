@@ -11,3 +11,12 @@ class ModelError(CoalignError):
 
 class DataDirError(CoalignError):
     """The data directory cannot be created or written."""
+
+
+class RemoteError(CoalignError):
+    """An OpenAI-compatible server could not be reached, refused the request, or failed."""
+
+
+class StreamInterrupted(RemoteError):
+    """The server's answer stopped part-way (dropped, stalled, or an error mid-stream);
+    the text received until then is kept."""
