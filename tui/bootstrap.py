@@ -12,7 +12,7 @@ from tui.alignment.store import Store
 from tui.config import DEFAULT_SYSTEM_PROMPT, Config, load_config
 from tui.diary_recorder import DiaryRecorder
 from tui.engine.base import Engine, SamplingSettings, UnavailableEngine
-from tui.errors import CoalignError
+from tui.errors import CoalignError, RemoteError
 from tui.models import ModelChoice, resolve_model
 from tui.paths import Paths, default_paths
 from tui.profile_commands import open_library
@@ -40,13 +40,29 @@ def configure_logging(paths: Paths) -> None:
     root.setLevel(logging.INFO)
 
 
-def open_engine(choice: ModelChoice, config: Config) -> Engine:
+def open_engine(
+    config: Config, model_flag: str | None, paths: Paths
+) -> tuple[Engine, ModelChoice | None]:
+    """The engine config asks for: a local GGUF file (and which), or an OpenAI-compatible
+    server (--backend openai, where --model names the server's model)."""
+    if config.backend == "openai":
+        from tui.engine.remote import RemoteEngine
+
+        if not config.base_url:
+            raise RemoteError("--backend openai needs the server's address: pass --base-url "
+                              "URL or set base_url in config.toml")
+        return RemoteEngine(
+            config.base_url, model=model_flag or config.remote_model,
+            api_key_env=config.api_key_env, connect_timeout=config.connect_timeout,
+            request_timeout=config.request_timeout,
+        ), None
+    choice = resolve_model(model_flag, config.model, paths.user_models_dir)
     from tui.engine.llama import LlamaEngine  # imports llama_cpp: only when a model is used
 
     return LlamaEngine(
         choice.path, n_ctx=config.context, n_threads=config.threads,
         n_gpu_layers=config.gpu_layers, seed=config.seed,
-    )
+    ), choice
 
 
 def _starting_profile(
@@ -84,8 +100,7 @@ def start(overrides: dict[str, Any] | None = None, paths: Paths | None = None) -
     choice: ModelChoice | None = None
     engine: Engine
     try:
-        choice = resolve_model(model_flag, config.model, paths.user_models_dir)
-        engine = open_engine(choice, config)
+        engine, choice = open_engine(config, model_flag, paths)
     except CoalignError as exc:
         notices.append(str(exc))
         engine = UnavailableEngine(exc)

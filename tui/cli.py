@@ -14,7 +14,8 @@ from tui.cli_diary import add_diary_parser, cmd_diary
 from tui.cli_profile import add_profile_parser, cmd_profile
 from tui.errors import CoalignError
 
-_ENGINE_FLAGS = ("model", "gpu_layers", "threads", "context", "seed", "temperature", "max_tokens")
+_ENGINE_FLAGS = ("model", "gpu_layers", "threads", "context", "seed", "temperature", "max_tokens",
+                 "backend", "base_url", "api_key_env", "request_timeout")
 
 
 def _engine_options() -> argparse.ArgumentParser:
@@ -22,7 +23,8 @@ def _engine_options() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     group = parent.add_argument_group("model and engine")
     group.add_argument("--model", default=argparse.SUPPRESS,
-                       help="GGUF file, or a name from models/models.toml")
+                       help="GGUF file, or a name from models/models.toml (with --backend "
+                       "openai: the server's model name)")
     group.add_argument("--gpu-layers", type=int, default=argparse.SUPPRESS,
                        help="layers to offload to the GPU (-1: all; default 0)")
     group.add_argument("--threads", type=int, default=argparse.SUPPRESS)
@@ -30,6 +32,15 @@ def _engine_options() -> argparse.ArgumentParser:
     group.add_argument("--seed", type=int, default=argparse.SUPPRESS)
     group.add_argument("--temperature", type=float, default=argparse.SUPPRESS)
     group.add_argument("--max-tokens", type=int, default=argparse.SUPPRESS)
+    remote = parent.add_argument_group("remote engine (an OpenAI-compatible server)")
+    remote.add_argument("--backend", choices=("local", "openai"), default=argparse.SUPPRESS,
+                        help="local: a GGUF file here (default); openai: a server")
+    remote.add_argument("--base-url", default=argparse.SUPPRESS, metavar="URL",
+                        help="the server's address, e.g. http://127.0.0.1:8000")
+    remote.add_argument("--api-key-env", default=argparse.SUPPRESS, metavar="NAME",
+                        help="the environment variable holding the server's API key")
+    remote.add_argument("--request-timeout", type=float, default=argparse.SUPPRESS,
+                        metavar="SECONDS", help="how long the server may stay silent")
     return parent
 
 
@@ -204,7 +215,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from tui.doctor import report
     from tui.paths import default_paths
 
-    for line in report(default_paths(), getattr(args, "model", None)):
+    overrides = {k: v for k, v in _overrides(args).items() if k != "model"}
+    for line in report(default_paths(), getattr(args, "model", None), overrides):
         print(line)
     return 0
 

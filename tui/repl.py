@@ -258,6 +258,8 @@ class Repl(CoConstructionCommands):
         if turn.status is Status.STOPPED:
             self.say("[stopped]")
         elif turn.generation.error is not None:
+            if turn.text:
+                self.say("[interrupted: the partial answer above is kept]")
             self.error(turn.generation.error)
         info = self.service.engine.info
         self.dim(stats_line(turn.generation.stats, info.n_ctx if info else 0))
