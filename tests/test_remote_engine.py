@@ -240,3 +240,22 @@ def test_the_command_line_asks_the_server(llama_server: Server, coalign_home: Pa
     assert f"backend: openai (an OpenAI-compatible server at {llama_server.url})" in doctor.stdout
     assert "server: answers · model" in doctor.stdout
     assert f"API key from: ${KEY_ENV} (set)" in doctor.stdout
+
+
+async def test_the_tui_answers_through_the_server(engine: RemoteEngine, store: Store) -> None:
+    from textual.widgets import Markdown, Static
+
+    from tests.test_tui import ask_and_wait, plain
+    from tui.app import CoalignApp
+    from tui.config import Config
+    from tui.screens.widgets import StatusLine
+
+    service = ChatService(store, engine, GREEDY, TEST_SYSTEM_PROMPT)
+    app = CoalignApp(service, Config(), [])
+    async with app.run_test(size=(100, 30)) as pilot:
+        answer = await ask_and_wait(pilot, app, "What is a hypothesis?")
+        saved = service.last_answer()
+        assert saved is not None and saved.status is Status.COMPLETE and saved.content
+        assert answer.query_one(Markdown).source == saved.content
+        status = plain(app.chat.query_one(StatusLine).query_one(Static))
+        assert "SmolLM2-135M-Instruct.Q4_1 remote" in status

@@ -89,6 +89,8 @@ def test_a_4xx_shows_the_servers_message_cleaned_and_short(
     assert "/v1/chat/completions answered 400 Bad Request (bad request xxx" in message
     assert "\x1b" not in message and "\x07" not in message and len(message) < 500
     assert len(fake.chat_bodies) == 2  # asked again without the optional fields, then gave up
+    engine.generate(ASK, SETTINGS).wait()  # the extras were not the problem: still sent
+    assert [("logprobs" in body) for body in fake.chat_bodies] == [True, False, True, False]
 
 
 def test_401_without_a_key_says_how_to_pass_one(fake: FakeServer, engine: RemoteEngine) -> None:
@@ -238,3 +240,16 @@ def test_logprobs_become_piece_probabilities(fake: FakeServer, engine: RemoteEng
     assert probs[0] == pytest.approx(0.6065, abs=1e-3)
     assert probs[1] == pytest.approx(0.1353, abs=1e-3) and probs[2] is None
     assert generation.stats.generated_tokens == 4 and generation.stats.finish_reason == "length"
+
+
+def test_a_key_with_a_line_break_is_refused_not_sent(
+    fake: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_KEY", "sk-1\r\nX-Injected: yes")
+    engine = engine_for(fake.url, api_key_env="FAKE_KEY")
+    with pytest.raises(RemoteError, match=r"\$FAKE_KEY holds spaces or control characters"):
+        engine.wait_loaded(10)
+    generation = engine.generate(ASK, SETTINGS)
+    assert generation.wait() == "" and "control characters" in str(generation.error)
+    assert fake.requests == [] and "sk-1" not in str(generation.error)
+    engine.close()

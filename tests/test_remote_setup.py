@@ -144,3 +144,18 @@ def test_the_repl_labels_an_interrupted_answer(fake: FakeServer, tmp_path: Path)
     assert "error: the server at " in text and "ended the stream before the answer was done" in text
     assert service.last_answer().status is Status.INTERRUPTED
     engine.close()
+
+
+async def test_the_tui_badges_an_interrupted_answer(fake: FakeServer, tmp_path: Path) -> None:
+    from tests.test_tui import ask_and_wait, plain
+    from tui.app import CoalignApp
+
+    fake.chat = lambda handler, body: handler.stream(["Half an", " answer"], done=False)
+    engine = RemoteEngine(fake.url, request_timeout=5)
+    service = ChatService(Store(tmp_path / "h.sqlite3"), engine, SamplingSettings(), "system")
+    app = CoalignApp(service, Config(), [])
+    async with app.run_test(size=(100, 30)) as pilot:
+        answer = await ask_and_wait(pilot, app, "hello")
+        badge = plain(answer.query_one(".badge"))
+        assert badge.startswith("■ interrupted: the server at ") and answer.text == "Half an answer"
+    engine.close()

@@ -64,6 +64,12 @@ def _display_name(model_id: str) -> str:
     return clean(name.removesuffix(".gguf"), 80) or "remote model"
 
 
+def _unexpected(base_url: str, exc: Exception) -> RemoteError:
+    log.error("talking to %s failed", base_url, exc_info=exc)
+    return RemoteError(f"talking to {base_url} failed ({type(exc).__name__}: "
+                       f"{clean(str(exc), 120)}); see coalign.log")
+
+
 class _RemoteGeneration(Generation):
     """A Generation whose stop() also shuts the connection it is streaming from."""
 
@@ -121,7 +127,7 @@ class RemoteEngine:
         self.info: EngineInfo | None = None
         self._model_id = model  # as the server spells it (info.name is for display)
         self._error: Exception | None = None
-        self._extras = True  # send OPTIONAL_FIELDS until the server rejects them
+        self._extras = True  # send the optional fields until the server refuses them
         self._owner = OwnerThread("coalign-remote")
         self._loaded: Future[None] | None = None
 
@@ -129,7 +135,10 @@ class RemoteEngine:
 
     def _headers(self) -> dict[str, str]:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if self.api_key_env and (key := os.environ.get(self.api_key_env)):
+        if self.api_key_env and (key := os.environ.get(self.api_key_env, "").strip()):
+            if any(c.isspace() or not c.isprintable() for c in key):
+                raise RemoteError(f"${self.api_key_env} holds spaces or control characters: "
+                                  "put only the API key in it")
             headers["Authorization"] = f"Bearer {key}"
         return headers
 
@@ -247,9 +256,9 @@ class RemoteEngine:
                                   "API key in it (coalign never stores the key)")
             self.info = self._describe(self._get_json("/models"))
             self._error = None
-        except RemoteError as exc:
+        except Exception as exc:  # noqa: BLE001 - every failure becomes the load error
             log.warning("server check failed: %s", exc)
-            self._error = exc
+            self._error = exc if isinstance(exc, RemoteError) else _unexpected(self.base_url, exc)
             self.info = None
 
     def _describe(self, listing: Any) -> EngineInfo:
@@ -324,10 +333,9 @@ class RemoteEngine:
             finally:
                 generation.attach(None)
                 connection.close()
-        except (RemoteError, OSError, http.client.HTTPException) as exc:
+        except Exception as exc:  # noqa: BLE001 - the answer must finish, whatever happened
             if not generation.stopped:
-                error = exc if isinstance(exc, RemoteError) else RemoteError(
-                    f"{self.base_url}: {clean(str(exc), 120)}")
+                error = exc if isinstance(exc, RemoteError) else _unexpected(self.base_url, exc)
         ended = monotonic()
         if generation.stopped:
             stats.finish_reason = "cancelled"
@@ -347,10 +355,11 @@ class RemoteEngine:
         except RemoteStatusError as exc:
             if exc.status not in (400, 422) or not self._extras:
                 raise
-            log.info("server rejected the optional fields (%s); asking without them", exc)
-        self._extras = False
+            log.info("server refused the request (%s); asking without the optional fields", exc)
         body = self.request_body(messages, settings, extras=False)
-        return self._open("POST", "/chat/completions", body, generation)
+        opened = self._open("POST", "/chat/completions", body, generation)
+        self._extras = False  # it was the extras: leave them out from now on
+        return opened
 
     def close(self) -> None:
         self._owner.shutdown()
