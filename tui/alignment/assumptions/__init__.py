@@ -6,7 +6,14 @@ module has a PROVENANCE line saying where its findings come from and how far to 
 
 from __future__ import annotations
 
-from tui.alignment.assumptions import grounding, years
+from tui.alignment.assumptions import check, grounding, years
+from tui.alignment.assumptions.bibliography import (
+    BibEntry,
+    Library,
+    LoadIssue,
+    load_bibliographies,
+    load_bibliography,
+)
 from tui.alignment.assumptions.charts import (
     MAP_LEGEND,
     RegionRow,
@@ -18,6 +25,9 @@ from tui.alignment.assumptions.charts import (
     time_strip,
     world_map,
 )
+from tui.alignment.assumptions.check import CitationCheck, Status
+from tui.alignment.assumptions.check import check as check_citation
+from tui.alignment.assumptions.citations import Citation, find_citations
 from tui.alignment.assumptions.fit import Fit
 from tui.alignment.assumptions.geo import Place
 from tui.alignment.assumptions.grounding import (
@@ -33,11 +43,14 @@ from tui.alignment.assumptions.years import YearCheck, YearMention, compare_year
 PROVENANCE = {
     "grounding": grounding.PROVENANCE,
     "years": years.PROVENANCE,
+    "citations": check.PROVENANCE,
 }
 
 __all__ = [
-    "PROVENANCE", "MAP_LEGEND", "CompassCheck", "Fit", "GroundingMap", "Place", "PlaceMention",
-    "RegionRow", "TimeStrip", "YearBin", "YearCheck", "YearMention", "bar_lines",
-    "broad_line", "compare_regions", "compare_years", "find_places", "find_years",
-    "grounding_map", "region_rows", "time_strip", "world_map",
+    "PROVENANCE", "MAP_LEGEND", "BibEntry", "Citation", "CitationCheck", "CompassCheck", "Fit",
+    "GroundingMap", "Library", "LoadIssue", "Place", "PlaceMention", "RegionRow", "Status",
+    "TimeStrip", "YearBin", "YearCheck", "YearMention", "bar_lines", "broad_line",
+    "check_citation", "compare_regions", "compare_years", "find_citations", "find_places",
+    "find_years", "grounding_map", "load_bibliographies", "load_bibliography", "region_rows",
+    "time_strip", "world_map",
 ]
