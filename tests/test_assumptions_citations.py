@@ -192,3 +192,12 @@ def test_any_bib_text_loads_without_an_exception(tmp_path_factory, text: str) ->
     bib.write_text(text, encoding="utf-8", errors="replace")
     library = load_bibliographies([bib])
     assert all("\n" not in str(issue) for issue in library.issues)
+
+
+def test_a_changed_file_is_read_again(tmp_path: Path) -> None:
+    bib = tmp_path / "changing.bib"
+    bib.write_text("@misc{a, title={First}, year={2001}}\n", encoding="utf-8")
+    assert [e.title for e in load_bibliographies([bib]).entries] == ["First"]
+    bib.write_text("@misc{a, title={Second one}, year={2001}}\n", encoding="utf-8")
+    assert [e.title for e in load_bibliographies([bib]).entries] == ["Second one"]
+

@@ -6,7 +6,13 @@ import difflib
 from dataclasses import dataclass
 from enum import Enum
 
-from tui.alignment.assumptions.bibliography import BibEntry, Library, fold, normal_doi
+from tui.alignment.assumptions.bibliography import (
+    BibEntry,
+    Library,
+    fold,
+    normal_doi,
+    title_key,
+)
 from tui.alignment.assumptions.citations import Citation
 
 PROVENANCE = ("Citations found by pattern in the text and looked up in your own .bib files "
@@ -36,13 +42,9 @@ class CitationCheck:
     differences: tuple[str, ...] = ()
 
 
-def _title_key(title: str) -> str:
-    return " ".join(fold(word) for word in title.split())
-
-
 def similarity(a: str, b: str) -> float:
     """How alike two titles are, 0 to 1, ignoring case, accents and punctuation."""
-    return difflib.SequenceMatcher(None, _title_key(a), _title_key(b)).ratio()
+    return difflib.SequenceMatcher(None, title_key(a), title_key(b)).ratio()
 
 
 def _surname_key(name: str) -> str:
@@ -89,9 +91,9 @@ def _by_author(citation: Citation, library: Library) -> tuple[BibEntry | None, s
 
 
 def _by_title(citation: Citation, library: Library) -> BibEntry | None:
-    scored = [(similarity(e.title, citation.title), e) for e in library.entries if e.title]
-    best = max(scored, key=lambda pair: pair[0], default=(0.0, None))
-    return best[1] if best[0] >= TITLE_SIMILAR else None
+    close = difflib.get_close_matches(title_key(citation.title), library.by_title, 1,
+                                      TITLE_SIMILAR)
+    return library.by_title[close[0]] if close else None
 
 
 def find_entry(citation: Citation, library: Library) -> tuple[BibEntry | None, str]:

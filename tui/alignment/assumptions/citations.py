@@ -6,6 +6,7 @@ Found by pattern, so unusual citation styles (numbered, corporate authors) are m
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 
 from tui.alignment.assumptions.geo import surface_names
@@ -46,6 +47,7 @@ _NOT_NAMES = frozenset(
     "Or But Also As Table Figure Fig Section Chapter Appendix Vol Volume Report January "
     "February March April May June July August September October November December Spring "
     "Summer Autumn Fall Winter Study Studies Survey Census Act Law Data Version".split())
+_REACH = 1000  # how far apart (characters) a title or DOI and its citation may start
 _SENTENCE_END = re.compile(rf"(?<!\bal)(?<!\b[{_UPPER}])[.?!]\s+(?=[{_UPPER}\"“(])|\n")
 
 
@@ -161,9 +163,13 @@ def _belongs(text: str, work: Citation, extra: Citation) -> bool:
 def _merge(text: str, works: list[Citation], extras: list[Citation]) -> list[Citation]:
     """Give each title, DOI and arXiv id to the author–year citation it belongs to."""
     merged = {id(work): work for work in works}
+    works = sorted(works, key=lambda w: w.start)
+    starts = [w.start for w in works]
     alone = []
     for extra in extras:
-        near = [w for w in works if _belongs(text, w, extra)]
+        nearby = works[bisect_left(starts, extra.start - _REACH):
+                       bisect_right(starts, extra.end + _REACH)]
+        near = [w for w in nearby if _belongs(text, w, extra)]
         near = [w for w in near if not getattr(merged[id(w)], extra.kind)]
         if near:
             work = min(near, key=lambda w: abs(w.start - extra.start))

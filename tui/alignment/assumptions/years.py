@@ -68,11 +68,10 @@ def _end_year(first: int, second: str) -> int:
 
 def _plain_year(text: str, match: re.Match[str]) -> bool:
     """Whether a bare number reads as a year in its context."""
-    if _COUNTED.match(text, match.end()) or _LEADS.search(text, 0, match.start()):
+    before = max(0, match.start() - 12)
+    if _COUNTED.match(text, match.end()) or _LEADS.search(text, before, match.start()):
         return False
-    year = int(match["y"])
-    return year >= 1800 or bool(_YEAR_CUES.search(text, max(0, match.start() - 12),
-                                                  match.start()))
+    return int(match["y"]) >= 1800 or bool(_YEAR_CUES.search(text, before, match.start()))
 
 
 def find_years(text: str) -> list[YearMention]:
