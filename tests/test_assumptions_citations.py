@@ -201,3 +201,8 @@ def test_a_changed_file_is_read_again(tmp_path: Path) -> None:
     bib.write_text("@misc{a, title={Second one}, year={2001}}\n", encoding="utf-8")
     assert [e.title for e in load_bibliographies([bib]).entries] == ["Second one"]
 
+
+
+def test_identifiers_stop_at_control_characters() -> None:
+    [citation] = find_citations("see doi:10.5555/abc\x1b[31mred and more")
+    assert citation.doi == "10.5555/abc" and "\x1b" not in citation.label

@@ -34,7 +34,7 @@ _REFERENCE = re.compile(
     rf"(?m)(?P<authors>{_REF_AUTHOR}(?:,\s+{_REF_AUTHOR})*(?:,?\s+(?:&|and)\s+{_REF_AUTHOR})?"
     rf"(?:,?\s+et\s+al\.)?)\s*\((?P<year>{_YEAR})(?:,\s*\w+(?:\s+\d+)?)?\)\.\s+"
     rf"(?P<title>[^\n]+?[.?!])(?=\s|$)")
-_DOI = re.compile(r"(?:https?://(?:dx\.)?doi\.org/|\bdoi:\s*)?\b(?P<doi>10\.\d{4,9}/[^\s\"<>]+)",
+_DOI = re.compile(r"(?:https?://(?:dx\.)?doi\.org/|\bdoi:\s*)?\b(?P<doi>10\.\d{4,9}/[^\s\"<>\x00-\x1f\x7f-\x9f]+)",
                   re.IGNORECASE)
 _ARXIV = re.compile(r"(?:\barXiv:\s*|arxiv\.org/abs/)(?P<id>\d{4}\.\d{4,5})(?:v\d+)?",
                     re.IGNORECASE)
@@ -53,7 +53,11 @@ _SENTENCE_END = re.compile(rf"(?<!\bal)(?<!\b[{_UPPER}])[.?!]\s+(?=[{_UPPER}\"â€
 
 @dataclass(frozen=True)
 class Citation:
-    """One cited work as the text gives it (text[start:end]); unknown parts are empty."""
+    """One cited work as the text gives it; unknown parts are empty.
+
+    `text` is the raw slice text[start:end] of untrusted output: show `label` instead, or
+    render it literally.
+    """
 
     start: int
     end: int

@@ -36,20 +36,20 @@ class M49:
     intermediate_region: str
 
 
-# Everyday names pycountry lacks (checked against pycountry 26: it resolves none of these).
-# England, Scotland, Wales and Northern Ireland count as the United Kingdom.
+# Everyday names that no name, official_name or common_name of pycountry 26 gives (those
+# already give "South Korea", "Iran", "Vietnam", "Bolivia", "Syria", "Laos", "Czech
+# Republic"). England, Scotland, Wales and Northern Ireland count as the United Kingdom.
 COUNTRY_ALIASES: dict[str, str] = {
     "USA": "US", "U.S.A.": "US", "US": "US", "U.S.": "US", "America": "US",
-    "United States of America": "US",
     "UK": "GB", "U.K.": "GB", "Britain": "GB", "Great Britain": "GB", "England": "GB",
     "Scotland": "GB", "Wales": "GB", "Northern Ireland": "GB",
-    "Russia": "RU", "Turkey": "TR", "Ivory Coast": "CI", "Czech Republic": "CZ",
+    "Russia": "RU", "Turkey": "TR", "Ivory Coast": "CI",
     "Holland": "NL", "Burma": "MM", "Swaziland": "SZ", "Macedonia": "MK",
     "Cape Verde": "CV", "East Timor": "TL", "Brunei": "BN", "Vatican": "VA",
     "Vatican City": "VA", "Holy See": "VA", "Malvinas": "FK", "Macau": "MO",
     "UAE": "AE", "Emirates": "AE", "PRC": "CN", "DRC": "CD", "DR Congo": "CD",
     "Democratic Republic of Congo": "CD", "Congo-Kinshasa": "CD", "Congo-Brazzaville": "CG",
-    "Republic of the Congo": "CG", "São Tomé and Príncipe": "ST", "St Lucia": "LC",
+    "São Tomé and Príncipe": "ST", "St Lucia": "LC",
     "St. Lucia": "LC", "Trinidad": "TT", "Tobago": "TT", "Palestine": "PS",
 }
 # Capitalised names that are also ordinary words or given names: still counted, but marked.
@@ -67,14 +67,13 @@ DISPLAY_NAMES = {"CD": "DR Congo", "PS": "Palestine", "FM": "Micronesia (Federat
 REGION_ALIASES: dict[str, str] = {
     "North Africa": "Northern Africa", "West Africa": "Western Africa",
     "East Africa": "Eastern Africa", "Central Africa": "Middle Africa",
-    "sub-Saharan Africa": "Sub-Saharan Africa", "Subsaharan Africa": "Sub-Saharan Africa",
+    "Subsaharan Africa": "Sub-Saharan Africa",
     "Latin America": "Latin America and the Caribbean", "the Caribbean": "Caribbean",
     "North America": "Northern America", "the Americas": "Americas",
     "East Asia": "Eastern Asia", "South Asia": "Southern Asia", "West Asia": "Western Asia",
     "Southeast Asia": "South-eastern Asia", "South-East Asia": "South-eastern Asia",
     "South East Asia": "South-eastern Asia", "Southeastern Asia": "South-eastern Asia",
-    "South-Eastern Asia": "South-eastern Asia", "Eastern Europe": "Eastern Europe",
-    "East Europe": "Eastern Europe", "Western Europe": "Western Europe",
+    "South-Eastern Asia": "South-eastern Asia", "East Europe": "Eastern Europe",
     "Australasia": "Australia and New Zealand",
 }
 # Looser groupings that M49 does not define. The Global South follows UNCTAD's "developing
@@ -82,7 +81,6 @@ REGION_ALIASES: dict[str, str] = {
 # Korea, Israel and Cyprus, Oceania without Australia and New Zealand. The Middle East is
 # M49's Western Asia with Egypt and Iran. Both are approximations and say so in PROVENANCE.
 _NORTH_IN_ASIA = frozenset({"JP", "KR", "IL", "CY"})
-GROUPS = ("Global South", "Global North", "Middle East")
 # Words that open a region name and may be written in lower case ("southern Africa").
 _DIRECTIONS = ("North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western",
                "Central", "Sub-Saharan", "Southeast", "South-East", "Southeastern", "Middle")
@@ -191,12 +189,24 @@ def surface_names() -> dict[str, Place | None]:
     return found
 
 
+def _typed(name: str) -> str:
+    return " ".join(_fold(name).split()).casefold().removeprefix("the ")
+
+
+@cache
+def _typed_names() -> dict[str, Place]:
+    found: dict[str, Place] = {}
+    for written, place in surface_names().items():
+        if place is not None:
+            found.setdefault(_typed(written), place)
+    return found
+
+
 def resolve(name: str) -> Place | None:
     """The place a user typed (a compass entry): a country or region name, any case."""
-    wanted = " ".join(_fold(name).split()).casefold().removeprefix("the ")
-    for written, place in surface_names().items():
-        if place is not None and _fold(written).casefold().removeprefix("the ") == wanted:
-            return place
+    place = _typed_names().get(_typed(name))
+    if place is not None:
+        return place
     try:
         return country_place(pycountry.countries.lookup(name.strip()).alpha_2)
     except LookupError:
