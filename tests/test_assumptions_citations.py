@@ -206,3 +206,8 @@ def test_a_changed_file_is_read_again(tmp_path: Path) -> None:
 def test_identifiers_stop_at_control_characters() -> None:
     [citation] = find_citations("see doi:10.5555/abc\x1b[31mred and more")
     assert citation.doi == "10.5555/abc" and "\x1b" not in citation.label
+
+
+def test_dois_keep_their_own_brackets_but_not_the_sentence_around_them() -> None:
+    found = find_citations("(see doi:10.1000/xyz(123).) and [https://doi.org/10.1000/abc].")
+    assert [c.doi for c in found] == ["10.1000/xyz(123)", "10.1000/abc"]

@@ -123,13 +123,19 @@ def _references(text: str) -> list[Citation]:
     return found
 
 
+def _trim_doi(doi: str) -> str:
+    """Drop the punctuation after a DOI, and closing brackets it does not open itself."""
+    doi = doi.rstrip(".,;:'’”")
+    for close, opening in ((")", "("), ("]", "[")):
+        while doi.endswith(close) and doi.count(close) > doi.count(opening):
+            doi = doi[:-1].rstrip(".,;:")
+    return doi
+
+
 def _identifiers(text: str) -> list[Citation]:
     found = []
     for match in _DOI.finditer(text):
-        doi = match["doi"].rstrip(".,;:'’”")
-        while doi.endswith((")", "]")) and doi.count(doi[-1]) > doi.count("(" if
-                                                                           doi[-1] == ")" else "["):
-            doi = doi[:-1]
+        doi = _trim_doi(match["doi"])
         end = match.start("doi") + len(doi)
         found.append(Citation(match.start(), end, text[match.start():end], DOI, doi=doi))
     for match in _ARXIV.finditer(text):
@@ -190,8 +196,8 @@ def _inside(span: Citation, others: list[Citation]) -> bool:
 def find_citations(text: str) -> list[Citation]:
     """Every work the text cites, in order; a title or DOI joins its author–year citation."""
     references = _references(text)
-    cited = [c for c in _NARRATIVE.finditer(text)]
-    works = references + [c for m in cited for c in _author_year(m)] + _parenthetical(text)
+    narrative = [c for m in _NARRATIVE.finditer(text) for c in _author_year(m)]
+    works = references + narrative + _parenthetical(text)
     works = [w for w in works if w.kind == REFERENCE or not _inside(w, references)]
     works = list({(w.start, w.year): w for w in works}.values())
     extras = [e for e in _identifiers(text) + _titles(text)
