@@ -77,6 +77,15 @@ def test_stop_interrupts_prompt_evaluation(real_engine: LlamaEngine) -> None:
     assert ask(real_engine, [SYSTEM, {"role": "user", "content": "Say hi."}]).text
 
 
+def test_stopping_a_finished_answer_leaves_the_next_one_alone(real_engine: LlamaEngine) -> None:
+    first = ask(real_engine, [SYSTEM, {"role": "user", "content": "Say hi."}])
+    second = real_engine.generate(
+        [SYSTEM, {"role": "user", "content": "Count from one to twenty in words."}], GREEDY)
+    first.stop()  # a late Esc on an old answer must not reach the C-side abort flag
+    assert second.wait() and second.stats.finish_reason in {"stop", "length"}
+    assert second.error is None and second.stats.generated_tokens > 5
+
+
 def test_history_longer_than_the_context_is_trimmed_oldest_first(model_path: Path) -> None:
     engine = LlamaEngine(model_path, n_ctx=512, n_threads=2, seed=1)
     filler = "An earlier remark about methodology and sampling frames. " * 12

@@ -110,6 +110,7 @@ class Generation:
         self.probs_available = False  # set by engines that report token probabilities
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._finished = threading.Event()
+        self._stop_hooks: list[Callable[[], None]] = []
 
     # producer side
     def push(self, piece: str, prob: float | None = None) -> None:
@@ -123,6 +124,14 @@ class Generation:
     # consumer side
     def stop(self) -> None:
         self.stop_event.set()
+        for hook in list(self._stop_hooks):
+            hook()
+
+    def on_stop(self, hook: Callable[[], None]) -> None:
+        """Call hook when stop() is called (at once if it already was): engines' own flags."""
+        self._stop_hooks.append(hook)
+        if self.stopped:
+            hook()
 
     @property
     def stopped(self) -> bool:

@@ -9,10 +9,10 @@ evaluates only the tokens that are not already cached (counted in GenerationStat
 from __future__ import annotations
 
 import ctypes
+import ctypes.util
 import logging
 import os
 import random
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -65,6 +65,36 @@ def _route_library_prints() -> None:
 
 _install_log_callback()
 _route_library_prints()
+
+
+class _AbortFlag:
+    """A stop flag llama.cpp reads without Python: libc's strlen over a two-byte buffer.
+
+    ggml's CPU backend calls the abort callback once per graph node (hundreds of times per
+    token) from a worker thread. A Python callback must take the GIL each time and waits
+    behind whatever the UI thread is doing: generation fell from ~50 to ~1 token/s here
+    with a busy main thread. strlen(buffer) returns 0 while the buffer is "\\0\\0" and 1 once
+    it is "x\\0", which is exactly the callback's bool, with no Python involved.
+    Where libc can't be found, a Python callback stands in.
+    """
+
+    def __init__(self) -> None:
+        self._buffer = ctypes.create_string_buffer(2)
+        self.data = ctypes.cast(self._buffer, ctypes.c_void_p)
+        try:
+            strlen = ctypes.CDLL(ctypes.util.find_library("c") or None).strlen
+            self.callback = ctypes.cast(strlen, llama_cpp.ggml_abort_callback)
+        except (OSError, AttributeError):
+            self.callback = llama_cpp.ggml_abort_callback(lambda _data: self.is_set())
+
+    def set(self) -> None:
+        self._buffer[0] = b"x"
+
+    def clear(self) -> None:
+        self._buffer[0] = b"\0"
+
+    def is_set(self) -> bool:
+        return self._buffer[0] != b"\0"
 
 
 def gpu_offload_supported() -> bool:
@@ -130,8 +160,8 @@ class LlamaEngine:
         self._counter: _TokenCounter | None = None
         self._owner = OwnerThread("coalign-llama")
         self._loaded: Future[EngineInfo] | None = None
-        self._abort = threading.Event()  # the running generation's stop flag, seen by C
-        self._abort_callback = llama_cpp.ggml_abort_callback(lambda _data: self._abort.is_set())
+        self._abort = _AbortFlag()  # the running generation's stop flag, seen by C
+        self._current: Generation | None = None
 
     # loading ------------------------------------------------------------------
 
@@ -174,7 +204,7 @@ class LlamaEngine:
             ) from None
         _install_log_callback()
         llm.verbose = False  # no per-call Python prints from here on
-        llama_cpp.llama_set_abort_callback(llm.ctx, self._abort_callback, None)
+        llama_cpp.llama_set_abort_callback(llm.ctx, self._abort.callback, self._abort.data)
         self._llm = llm
         self._counter = _TokenCounter(llm)
         self.load_seconds = monotonic() - started
@@ -214,7 +244,9 @@ class LlamaEngine:
             return
         llm, counter, stats = self._llm, self._counter, generation.stats
         assert llm is not None and counter is not None
-        self._abort = generation.stop_event
+        self._abort.clear()
+        self._current = generation
+        generation.on_stop(lambda: self._current is generation and self._abort.set())
         messages, max_tokens = self._fit_context(llm, messages, settings.max_tokens)
         evaluated_before, sampled_before = counter.evaluated, counter.sampled
         started, cpu_started = monotonic(), time.process_time()
@@ -248,7 +280,8 @@ class LlamaEngine:
         finally:
             if stream is not None:
                 stream.close()  # release the generator here, on the owner thread
-            self._abort = threading.Event()
+            self._current = None
+            self._abort.clear()
         ended = monotonic()
         if generation.stop_event.is_set():
             stats.finish_reason = "cancelled"
