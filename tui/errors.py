@@ -20,3 +20,7 @@ class RemoteError(CoalignError):
 class StreamInterrupted(RemoteError):
     """The server's answer stopped part-way (dropped, stalled, or an error mid-stream);
     the text received until then is kept."""
+
+
+class ControlVectorError(CoalignError):
+    """A control-vector file is missing, unreadable, or made for another model."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import logging
 import os
 import random
@@ -26,12 +27,20 @@ from typing import Any
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import llama_cpp  # noqa: E402
+import numpy as np  # noqa: E402
 
 from tui.alignment.text import strip_control
-from tui.engine.base import EngineInfo, Generation, SamplingSettings, monotonic
+from tui.engine import control_vectors
+from tui.engine.base import (
+    ControlVectorUse,
+    EngineInfo,
+    Generation,
+    SamplingSettings,
+    monotonic,
+)
 from tui.engine.gguf_file import check_model_file
 from tui.engine.owner import OwnerThread
-from tui.errors import ModelError
+from tui.errors import CoalignError, ModelError
 
 log = logging.getLogger("coalign.llama")
 _GGML_LEVELS = {1: logging.DEBUG, 2: logging.INFO, 3: logging.WARNING, 4: logging.ERROR}  # ggml.h
@@ -97,6 +106,29 @@ class _AbortFlag:
         return self._buffer[0] != b"\0"
 
 
+def _joint(probs: list[float]) -> float | None:
+    """The probability of a piece made of these tokens (None if none were observed)."""
+    return float(np.prod(probs)) if probs else None
+
+
+_ANY_CHAR = 'char ::= [^"\\\\]'
+_TEXT_CHAR = 'char ::= [^"\\\\\\x7F\\x00-\\x1F]'
+
+
+@functools.lru_cache(maxsize=16)
+def _grammar(json_schema: str | None) -> llama_cpp.LlamaGrammar | None:
+    """A grammar that constrains the answer to a JSON Schema (None: free text).
+
+    llama-cpp-python's converter lets raw control characters (newlines) into strings, which
+    JSON forbids; llama.cpp's own converter excludes them, and so does this one.
+    """
+    if json_schema is None:
+        return None
+    gbnf = llama_cpp.llama_grammar.json_schema_to_gbnf(json_schema)
+    return llama_cpp.LlamaGrammar.from_string(gbnf.replace(_ANY_CHAR, _TEXT_CHAR),
+                                              verbose=False)
+
+
 def gpu_offload_supported() -> bool:
     return bool(llama_cpp.llama_supports_gpu_offload())
 
@@ -117,12 +149,20 @@ def _display_name(path: Path, quant: str) -> str:
     return strip_control(stem) or "model"
 
 
-class _TokenCounter:
-    """Wraps Llama.eval and Llama.sample on one instance to count what they process."""
+class _TokenProbe:
+    """Wraps one Llama's eval and sample: counts tokens, keeps each sampled token's probability.
+
+    The probability comes from a logits processor that takes the softmax of the raw logits
+    (before penalties, temperature and grammar) at each step; `logits_all=True` would keep
+    n_ctx x n_vocab floats instead and was measured 25x slower.
+    """
 
     def __init__(self, llm: llama_cpp.Llama) -> None:
         self.evaluated = 0
         self.sampled = 0
+        self.probs: list[float] = []  # one per sampled token, in order
+        self._distribution: np.ndarray | None = None
+        self.processors = llama_cpp.LogitsProcessorList([self._observe])
         original_eval, original_sample = llm.eval, llm.sample
 
         def counting_eval(tokens: Any) -> None:
@@ -130,11 +170,20 @@ class _TokenCounter:
             self.evaluated += len(tokens)
 
         def counting_sample(*args: Any, **kwargs: Any) -> int:
+            token = original_sample(*args, **kwargs)
             self.sampled += 1
-            return original_sample(*args, **kwargs)
+            if self._distribution is not None and 0 <= token < len(self._distribution):
+                self.probs.append(float(self._distribution[token]))
+            self._distribution = None
+            return token
 
         llm.eval = counting_eval  # type: ignore[method-assign]
         llm.sample = counting_sample  # type: ignore[method-assign]
+
+    def _observe(self, _input_ids: np.ndarray, logits: np.ndarray) -> np.ndarray:
+        exp = np.exp(logits - logits.max())
+        self._distribution = exp / exp.sum()
+        return logits
 
 
 class LlamaEngine:
@@ -157,11 +206,12 @@ class LlamaEngine:
         self.info: EngineInfo | None = None
         self.load_seconds = 0.0
         self._llm: llama_cpp.Llama | None = None
-        self._counter: _TokenCounter | None = None
+        self._counter: _TokenProbe | None = None
         self._owner = OwnerThread("coalign-llama")
         self._loaded: Future[EngineInfo] | None = None
         self._abort = _AbortFlag()  # the running generation's stop flag, seen by C
         self._current: Generation | None = None
+        self._steering: tuple[ControlVectorUse, ...] = ()
 
     # loading ------------------------------------------------------------------
 
@@ -206,7 +256,7 @@ class LlamaEngine:
         llm.verbose = False  # no per-call Python prints from here on
         llama_cpp.llama_set_abort_callback(llm.ctx, self._abort.callback, self._abort.data)
         self._llm = llm
-        self._counter = _TokenCounter(llm)
+        self._counter = _TokenProbe(llm)
         self.load_seconds = monotonic() - started
         self.info = self._describe(llm)
         log.info("loaded %s in %.2f s", self.model_path, self.load_seconds)
@@ -248,7 +298,15 @@ class LlamaEngine:
         self._current = generation
         generation.on_stop(lambda: self._current is generation and self._abort.set())
         messages, max_tokens = self._fit_context(llm, messages, settings.max_tokens)
+        try:
+            self._steer(llm, settings.control_vectors)
+        except CoalignError as exc:
+            generation.finish(exc)
+            return
         evaluated_before, sampled_before = counter.evaluated, counter.sampled
+        counter.probs.clear()
+        generation.probs_available = True
+        assigned = 0
         started, cpu_started = monotonic(), time.process_time()
         first_token_at = 0.0
         stream = None
@@ -257,7 +315,8 @@ class LlamaEngine:
             stream = llm.create_chat_completion(
                 messages=messages, stream=True, temperature=settings.temperature,
                 max_tokens=max_tokens, seed=settings.seed, top_p=settings.top_p,
-                repeat_penalty=settings.repeat_penalty,
+                repeat_penalty=settings.repeat_penalty, logits_processor=counter.processors,
+                grammar=_grammar(settings.json_schema),
             )
             for chunk in stream:
                 if generation.stop_event.is_set():
@@ -269,7 +328,8 @@ class LlamaEngine:
                         first_token_at = monotonic()
                         stats.prompt_tokens = llm.n_tokens
                         stats.prompt_evaluated = counter.evaluated - evaluated_before
-                    generation.push(piece)
+                    generation.push(piece, _joint(counter.probs[assigned:]))
+                    assigned = len(counter.probs)
                 if choice.get("finish_reason"):
                     stats.finish_reason = choice["finish_reason"]
         except RuntimeError as exc:
@@ -297,6 +357,23 @@ class LlamaEngine:
         stats.context_used = llm.n_tokens
         stats.cpu_seconds = time.process_time() - cpu_started
         generation.finish(error)
+
+    def _steer(self, llm: llama_cpp.Llama, uses: tuple[ControlVectorUse, ...]) -> None:
+        """Apply the control vectors asked for (no-op when unchanged); strength 0 is none."""
+        if uses == self._steering:
+            return
+        n_embd = int(llama_cpp.llama_model_n_embd(llm.model))
+        n_layer = int(llama_cpp.llama_model_n_layer(llm.model))
+        buffer = control_vectors.combined(uses, n_embd, n_layer)
+        if buffer is None:
+            llama_cpp.llama_set_adapter_cvec(llm.ctx, None, 0, n_embd, -1, -1)
+        else:
+            pointer = buffer.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
+            if llama_cpp.llama_set_adapter_cvec(llm.ctx, pointer, buffer.size, n_embd, 1,
+                                                n_layer) != 0:
+                raise ModelError("llama.cpp refused the control vectors for this model")
+        llm.reset()  # the KV cache was computed under the previous steering
+        self._steering = uses
 
     def _fit_context(
         self, llm: llama_cpp.Llama, messages: list[dict[str, str]], max_tokens: int
