@@ -291,7 +291,7 @@ def test_apply_setting_changes_one_key_and_leaves_the_original() -> None:
                     "authors, goal.*, values.NAME.weight|meaning, filters.*, sampling.*, "
                     "engagement.*"),
     ("values.nuance.wieght=1", "key 'values.nuance.wieght' is unknown; use one of: weight, "
-                               "meaning, control_vector"),
+                               "meaning, control_vector, control_scale"),
 ])
 def test_a_bad_setting_names_the_key_and_the_fix(setting: str, message: str) -> None:
     with pytest.raises(ProfileError) as caught:

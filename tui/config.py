@@ -38,6 +38,7 @@ class Config:
     remote_model: str | None = None  # the server's model name (default: the first it lists)
     connect_timeout: float = 10.0  # seconds to open a connection to the server
     request_timeout: float = 120.0  # seconds the server may stay silent before it is given up
+    bibliographies: tuple[str, ...] = ()  # your .bib files: the panel checks citations in them
 
     def with_overrides(self, **values: Any) -> Config:
         """A copy with the given non-None values replaced (command-line flags)."""
@@ -104,6 +105,8 @@ def _line_of(text: str, key: str) -> int | None:
 
 def _type_ok(name: str, value: Any) -> bool:
     expected = {f.name: f.type for f in fields(Config)}[name]
+    if name == "bibliographies":
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
     if name == "keymap":
         return isinstance(value, dict) and all(
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
@@ -162,5 +165,5 @@ def load_config(path: Path) -> tuple[Config, list[ConfigIssue]]:
         elif (problem := _value_problem(key, value)) is not None:
             issues.append(ConfigIssue(path, line, problem))
         else:
-            good[key] = value
+            good[key] = tuple(value) if isinstance(value, list) else value
     return Config(**good), issues

@@ -21,6 +21,7 @@ from tui.alignment.store import Store
 from tui.alignment.text import strip_control
 from tui.alignment.usage import LimitStatus, UsageTotals, closest_limit, start_of_today
 from tui.engine.base import Engine, Generation, SamplingSettings
+from tui.steering import control_vector_uses, told_record
 
 CHECKPOINT_SECONDS = 0.5
 TITLE_LENGTH = 60
@@ -88,6 +89,8 @@ class Turn:
         else:
             status = Status.COMPLETE
         meta: dict[str, object] = {"stats": generation.stats.as_dict()}
+        if generation.probs_available:
+            meta["token_probs"] = [[t.text, t.prob] for t in generation.tokens]
         if status is Status.STOPPED:
             meta["signal"] = "stopped"
         if generation.error is not None:
@@ -193,8 +196,11 @@ class ChatService:
         if self.profile is None or self.profile.profile is None:
             return self.system_prompt, self.settings
         composition = compose(self.profile.profile)
-        overrides = {k: getattr(composition, k) for k in ("temperature", "max_tokens", "top_p")
-                     if getattr(composition, k) is not None}
+        overrides: dict[str, object] = {
+            k: getattr(composition, k) for k in ("temperature", "max_tokens", "top_p")
+            if getattr(composition, k) is not None}
+        if vectors := control_vector_uses(self.profile):
+            overrides["control_vectors"] = vectors
         return composition.system_prompt, replace(self.settings, **overrides)
 
     def _profile_record(self) -> dict[str, object]:
@@ -280,7 +286,8 @@ class ChatService:
         answer = self.store.add_message(
             self.session.id, user.id, Role.ASSISTANT, "", Status.STREAMING,
             model=self._model_label(),
-            meta={"pid": os.getpid(), **self._profile_record(), **(meta or {})},
+            meta={"pid": os.getpid(), **self._profile_record(),
+                  "told": told_record(system_prompt, settings), **(meta or {})},
         )
         messages = chat_messages(system_prompt, history) + (extra or [])
         generation = self.engine.generate(messages, settings)

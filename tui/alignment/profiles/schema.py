@@ -38,7 +38,8 @@ class Value:
 
     weight: float
     meaning: str = ""
-    control_vector: str | None = None  # a path inside the profile's folder; data only for now
+    control_vector: str | None = None  # a cvector GGUF inside the profile's folder
+    control_scale: float = 1.0  # the vector's strength at weight 1 (the slider scales it)
 
 
 @dataclass
@@ -66,6 +67,7 @@ class Sampling:
     temperature: float | None = None
     max_tokens: int | None = None
     top_p: float | None = None
+    candidates: int | None = None  # answers to generate and score per prompt (best shown)
 
 
 @dataclass
@@ -114,6 +116,13 @@ def _table(obj: Any, required: tuple[str, ...] = ()) -> dict[str, Any]:
     return out
 
 
+def _value_table(value: Value) -> dict[str, Any]:
+    table = _table(value)
+    if value.control_vector is None or value.control_scale == 1.0:
+        table.pop("control_scale", None)  # the default, or meaningless without a vector
+    return table
+
+
 def to_data(profile: Profile) -> dict[str, Any]:
     """The TOML document for a profile (plain dicts and lists, unset keys left out)."""
     data: dict[str, Any] = {"schema": profile.schema}
@@ -122,7 +131,7 @@ def to_data(profile: Profile) -> dict[str, Any]:
             data[key] = list(getattr(profile, key)) if key == "authors" else getattr(profile, key)
     sections: dict[str, Any] = {
         "goal": _table(profile.goal),
-        "values": {name: _table(value) for name, value in profile.values.items()},
+        "values": {name: _value_table(value) for name, value in profile.values.items()},
         "tradeoffs": [_table(tradeoff) for tradeoff in profile.tradeoffs],
         "filters": _table(profile.filters),
         "sampling": _table(profile.sampling),

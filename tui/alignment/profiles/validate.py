@@ -28,17 +28,18 @@ _KEYS = {
     (): ("schema", "title", "description", "authors", "goal", "values", "tradeoffs", "filters",
          "sampling", "prompts", "engagement"),
     ("goal",): ("researchers", "aim", "characterised_by"),
-    ("value",): ("weight", "meaning", "control_vector"),
+    ("value",): ("weight", "meaning", "control_vector", "control_scale"),
     ("tradeoff",): ("between", "note"),
     ("filters",): ("years", "languages", "disciplines", "regions"),
-    ("sampling",): ("temperature", "max_tokens", "top_p"),
+    ("sampling",): ("temperature", "max_tokens", "top_p", "candidates"),
     ("prompt",): ("name", "text", "description"),
     ("engagement",): ("daily_tokens", "daily_requests", "daily_minutes"),
 }
 _RANGES = {
     "weight": (0.0, 1.0), "temperature": (0.0, 2.0), "top_p": (0.0, 1.0),
     "max_tokens": (1, 131072), "daily_tokens": (1, 10**9), "daily_requests": (1, 10**6),
-    "daily_minutes": (1, 1440), "years": (1, 9999),
+    "daily_minutes": (1, 1440), "years": (1, 9999), "control_scale": (-20.0, 20.0),
+    "candidates": (1, 8),
 }
 
 
@@ -167,7 +168,8 @@ def _values(r: Reader, data: Any) -> dict[str, Value]:
         values[name] = Value(r.number(path + ("weight",), entry["weight"]),
                              r.text_of(path + ("meaning",), entry.get("meaning", "")),
                              None if vector is None
-                             else r.inside(path + ("control_vector",), vector))
+                             else r.inside(path + ("control_vector",), vector),
+                             r.number(path + ("control_scale",), entry.get("control_scale", 1.0)))
     return values
 
 
@@ -252,7 +254,7 @@ def build_profile(data: dict[str, Any], name: str, reader: Reader) -> Profile:
                          for i, raw in enumerate(tradeoffs)]
     profile.filters = _filters(reader, root.get("filters", {}))
     profile.sampling = Sampling(**_numbers(reader, "sampling", root.get("sampling", {}),
-                                           ("max_tokens",)))
+                                           ("max_tokens", "candidates")))
     profile.prompts = _prompts(reader, root.get("prompts", []))
     profile.engagement = Engagement(**_numbers(reader, "engagement", root.get("engagement", {}),
                                                ("daily_tokens", "daily_requests", "daily_minutes")))
