@@ -41,6 +41,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("mark", "f2", "Mark", "mark",
            "Mark the last answer valid|invalid|understood|misunderstood, with a reason",
            args="valid|invalid|understood|misunderstood [reason] [#value …]"),
+    Action("assumptions", "f4", "Assumptions", "assumptions",
+           "What lies behind an answer: what the model was told, its own account, confidence, "
+           "places, citations, risk", args="[ask] [MESSAGE_ID]", short="Why?"),
     Action("retry", "ctrl+r", "Retry", "retry",
            "A new answer to the last prompt (after a mark: told what was wrong)",
            args="[plain]"),

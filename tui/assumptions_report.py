@@ -22,7 +22,7 @@ from tui.alignment.assumptions import (
     time_strip,
     world_map,
 )
-from tui.alignment.conversation import Message
+from tui.alignment.conversation import Message, Role
 from tui.alignment.profiles.schema import Profile
 from tui.alignment.text import strip_control
 
@@ -193,3 +193,30 @@ def build(service: Any, answer: Message, bib_paths: list[str] | tuple[str, ...] 
     ]
     spans = [(s.start, s.end) for s in analysis.confidence.spans] if analysis.confidence else []
     return Report(answer, sections, analysis, spans)
+
+
+def select(service: Any, arg: str) -> tuple[list[Message], int, bool]:
+    """The answers the panel can step through, which one to show, and whether to ask.
+
+    arg: '' (the last answer), 'ask', a message id, or both ('ask 12').
+    """
+    words = arg.split()
+    ask = "ask" in words
+    ids = [word.lstrip("#") for word in words if word != "ask"]
+    if any(not word.isdigit() for word in ids) or len(ids) > 1:
+        raise ValueError("use /assumptions [ask] [MESSAGE_ID]")
+    answers = [m for m in service.transcript() if m.role is Role.ASSISTANT and m.content]
+    if ids:
+        try:
+            chosen = service.store.message(int(ids[0]))
+        except KeyError:
+            raise ValueError(f"no message #{ids[0]}; /branches lists them") from None
+        if chosen.role is not Role.ASSISTANT:
+            raise ValueError(f"message #{ids[0]} is a prompt; give an answer's id")
+        ids_on_branch = [m.id for m in answers]
+        if chosen.id in ids_on_branch:
+            return answers, ids_on_branch.index(chosen.id), ask
+        return [chosen], 0, ask
+    if not answers:
+        raise ValueError("the assumptions panel needs an answer: ask something first")
+    return answers, len(answers) - 1, ask

@@ -109,5 +109,6 @@ def start(overrides: dict[str, Any] | None = None, paths: Paths | None = None) -
     profiles = open_library(paths)
     service = ChatService(store, engine, settings, DEFAULT_SYSTEM_PROMPT, profiles)
     service.set_profile(_starting_profile(profiles, config.profile, notices))
+    service.bibliographies = config.bibliographies
     diary = DiaryRecorder(service, DiaryStore(paths.diary_dir), config.pseudonym, config.consent)
     return Startup(paths, config, service, choice, diary, notices)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tui import repl_assumptions
 from tui.alignment.diary.store import parse_filter
 from tui.alignment.engagement import parse_pause
 from tui.alignment.marks import parse_mark
@@ -36,6 +37,9 @@ class CoConstructionCommands:
         mark = self.service.mark_of(answer)
         extra = f" · marked {mark.badge}" if mark and mark.badge else ""
         self.dim(f"answer {number}/{total}{extra}")
+
+    def cmd_assumptions(self, arg: str) -> None:
+        repl_assumptions.show(self, arg)
 
     def cmd_rewind(self, arg: str) -> None:
         steps = int(arg) if arg.strip() else 1

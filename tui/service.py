@@ -121,6 +121,7 @@ class ChatService:
         self.system_prompt = system_prompt
         self.session: Session | None = None
         self.profiles = profiles
+        self.bibliographies: tuple[str, ...] = ()  # the user's .bib files, for citation checks
         self.profile: ProfileEntry | None = None
         self.engagement = Engagement()
         self.limits_overridden_on = ""  # the day the user chose to go past the limits

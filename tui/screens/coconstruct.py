@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Input
 
+from tui import assumptions_report
 from tui.alignment.engagement import parse_pause
 from tui.alignment.marks import MarkError, parse_mark
 from tui.profile_commands import profile_command
+from tui.screens.assumptions import AssumptionsScreen
 from tui.screens.branches import BranchesScreen
 from tui.screens.diary import DiaryScreen
 from tui.screens.diary_list import DiaryListScreen
@@ -236,3 +238,14 @@ class CoConstructionActions:
     def action_guide(self) -> None:
         diary = self.diary.outcomes() if self.diary is not None else []
         self.app.push_screen(TextScreen("When is it useful?", self.service.guide(diary)))
+
+    def action_assumptions(self, arg: str = "") -> None:
+        try:
+            answers, index, ask = assumptions_report.select(self.service, arg)
+        except ValueError as exc:
+            self._problem(exc)
+            return
+        screen = AssumptionsScreen(self.service, answers, index)
+        self.app.push_screen(screen)
+        if ask:
+            screen.call_after_refresh(screen.action_ask)
