@@ -147,6 +147,7 @@ class Repl(CoConstructionCommands):
             self.say("loading model…")
         engine.wait_loaded()
         self._stream(self.service.send(text))
+        self.more_candidates()
 
     def cmd_stop(self, _arg: str) -> None:
         if not self.interrupt():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tui import repl_assumptions
+from tui import candidates, repl_assumptions
 from tui.alignment.diary.store import parse_filter
 from tui.alignment.engagement import parse_pause
 from tui.alignment.marks import parse_mark
@@ -37,6 +37,18 @@ class CoConstructionCommands:
         mark = self.service.mark_of(answer)
         extra = f" · marked {mark.badge}" if mark and mark.badge else ""
         self.dim(f"answer {number}/{total}{extra}")
+
+    def more_candidates(self) -> None:
+        """When the profile asks for N candidates: generate the rest, then show the best."""
+        while (step := candidates.next_step(self.service)) == candidates.GENERATE:
+            number = candidates.answers_so_far(self.service) + 1
+            self.dim(f"candidate {number} of {candidates.wanted(self.service)} "
+                     "(your profile asks for several answers; Ctrl-C stops)")
+            self._stream(self.service.retry(meta={"candidate": number}))
+        if step == candidates.CHOOSE:
+            ranked = candidates.choose_best(self.service)
+            self.dim(candidates.summary(ranked, "/prev, /next", "/assumptions"))
+            self.say(strip_control(ranked[0][0].content))
 
     def cmd_assumptions(self, arg: str) -> None:
         repl_assumptions.show(self, arg)

@@ -258,7 +258,7 @@ class ChatService:
                                       model=self._model_label(), meta=self._profile_record())
         return self._answer(user, [*history, user])
 
-    def retry(self, feedback: bool = False) -> Turn:
+    def retry(self, feedback: bool = False, meta: dict[str, object] | None = None) -> Turn:
         """A new answer to the last prompt, kept beside the earlier ones (siblings).
 
         With feedback, the model is also shown its marked answer and the user's reason.
@@ -271,7 +271,7 @@ class ChatService:
         user = path[prompts[-1]]
         history = path[: prompts[-1] + 1]
         previous = path[prompts[-1] + 1] if len(path) > prompts[-1] + 1 else None
-        meta: dict[str, object] = {"retry_of": previous.id} if previous else {}
+        meta = {**({"retry_of": previous.id} if previous else {}), **(meta or {})}
         extra: list[dict[str, str]] = []
         mark = self.mark_of(previous) if previous else None
         if feedback and previous is not None and mark is not None and mark.calls_for_retry:
@@ -390,6 +390,8 @@ class ChatService:
         parts = [f"answer {number}/{total}"] if total > 1 else []
         if "after_mark" in message.meta:
             parts.append("retry after your mark")
+        if score := message.meta.get("candidate_score"):
+            parts.append(f"candidate {score['rank']} of {score['of']}, score {score['score']:g}")
         mark = self.mark_of(message)
         if mark is not None and mark.badge:
             parts.append(f"marked {mark.badge}" + (f" — {mark.reason}" if mark.reason else ""))

@@ -195,6 +195,7 @@ class ChatScreen(CoConstructionActions, Screen):
         self.busy = False
         self.query_one(StatusLine).set_busy(False, message.stats)
         self.app.refresh_bindings()
+        self.call_after_refresh(self.after_answer)  # more candidates, or choose the best
 
     def action_stop(self) -> None:
         if not self.busy:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Input
 
-from tui import assumptions_report
+from tui import assumptions_report, candidates
 from tui.alignment.engagement import parse_pause
 from tui.alignment.marks import MarkError, parse_mark
 from tui.profile_commands import profile_command
@@ -249,3 +249,19 @@ class CoConstructionActions:
         self.app.push_screen(screen)
         if ask:
             screen.call_after_refresh(screen.action_ask)
+
+    async def after_answer(self) -> None:
+        """When the profile asks for N candidates: generate the next, or show the best."""
+        step = candidates.next_step(self.service)
+        if step == candidates.GENERATE:
+            number = candidates.answers_so_far(self.service) + 1
+            self.notify(f"Candidate {number} of {candidates.wanted(self.service)}: your profile "
+                        "asks for several answers and shows the best (Esc stops).", markup=False)
+            views = list(self.query(AnswerView))
+            if views:
+                await views[-1].remove()
+            await self.run_turn(lambda: self.service.retry(meta={"candidate": number}))
+        elif step == candidates.CHOOSE:
+            ranked = candidates.choose_best(self.service)
+            await self.show_transcript()
+            self.notify(candidates.summary(ranked), markup=False, timeout=10)
