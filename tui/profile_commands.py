@@ -10,6 +10,7 @@ from tui.alignment.profiles.edit import apply_setting
 from tui.alignment.profiles.errors import ProfileError
 from tui.alignment.profiles.library import ProfileEntry, ProfileLibrary
 from tui.paths import Paths
+from tui.steering import control_vector_uses
 
 SHIPPED_PROFILES_DIR = Path(__file__).resolve().parent.parent / "profiles"
 SOURCES_FILE = "profile-sources.toml"
@@ -57,9 +58,14 @@ def told(entry: ProfileEntry) -> list[str]:
     if entry.profile is None:
         return [f"profile {entry.name} is broken: {entry.error}"]
     composition = compose(entry.profile)
+    steering = [f"{Path(use.path).name} at strength {use.strength:g}"
+                for use in control_vector_uses(entry) if use.strength]
+    candidates = entry.profile.sampling.candidates or 1
     return [f"what the model is told under profile {entry.name}:", "--- system prompt ---",
             *composition.system_prompt.splitlines(), "--- sampling ---",
-            composition.sampling_line()]
+            composition.sampling_line(),
+            "control vectors: " + (", ".join(steering) or "none"),
+            f"candidates per prompt: {candidates}" + (" (the best is shown)" * (candidates > 1))]
 
 
 def _set(library: ProfileLibrary, current: ProfileEntry, setting: str) -> ProfileCommandResult:
