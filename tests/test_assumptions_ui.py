@@ -24,14 +24,18 @@ def section(app: CoalignApp, key: str) -> str:
     return plain(app.screen.query_one(f"#section-{key}", Static))
 
 
+async def open_panel(pilot, app: CoalignApp) -> None:
+    await ask_and_wait(pilot, app, "question")
+    await pilot.press("f4")
+    await wait_until(pilot, lambda: isinstance(app.screen, AssumptionsScreen))
+
+
 async def test_f4_opens_the_panel_and_d_asks_for_the_models_account(tmp_path: Path) -> None:
     engine = FakeEngine("Archives in [bold]Kenya[/bold] since 1998.")
     service = make_service(tmp_path, engine)
     app = CoalignApp(service, Config(), [])
     async with app.run_test(size=(120, 50)) as pilot:
-        await ask_and_wait(pilot, app, "question")
-        await pilot.press("f4")
-        await wait_until(pilot, lambda: isinstance(app.screen, AssumptionsScreen))
+        await open_panel(pilot, app)
         assert "Kenya" in section(app, "grounding") and "1998" in section(app, "grounding")
         assert "[bold]Kenya[/bold]" in plain(app.screen.query_one("#response", Static))
         assert "Not asked yet" in section(app, "account")
@@ -51,9 +55,7 @@ async def test_escape_stops_the_account_and_nothing_is_cached(tmp_path: Path) ->
     service = make_service(tmp_path, engine)
     app = CoalignApp(service, Config(), [])
     async with app.run_test(size=(120, 50)) as pilot:
-        await ask_and_wait(pilot, app, "question")
-        await pilot.press("f4")
-        await wait_until(pilot, lambda: isinstance(app.screen, AssumptionsScreen))
+        await open_panel(pilot, app)
         engine.reply = ACCOUNT
         engine.gate = threading.Semaphore(0)
         await pilot.press("d")

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from tui.alignment.files import FileIssue
+
 DEFAULT_SYSTEM_PROMPT = (
     "You are coalign, a careful research assistant. Answer clearly and concisely. "
     "Say when you are unsure, and never invent sources."
@@ -84,17 +86,7 @@ def _value_problem(key: str, value: Any) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class ConfigIssue:
-    """One problem in the config file, phrased as file:line: what and how to fix."""
-
-    path: Path
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else str(self.path)
-        return f"{where}: {self.message}"
+ConfigIssue = FileIssue  # One problem in the config file: file:line: what and how to fix
 
 
 def _line_of(text: str, key: str) -> int | None:

@@ -22,6 +22,7 @@ from bibtexparser.model import (
 )
 from pylatexenc.latex2text import LatexNodes2Text
 
+from tui.alignment.files import FileIssue
 from tui.alignment.text import strip_control
 
 _ARXIV_ID = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
@@ -50,17 +51,7 @@ class BibEntry:
         return f"{names if self.authors else self.key} ({self.year or 'n.d.'})"
 
 
-@dataclass(frozen=True)
-class LoadIssue:
-    """A problem with one .bib file, said in one line with what to do about it."""
-
-    path: Path
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else str(self.path)
-        return f"{where}: {self.message}"
+LoadIssue = FileIssue  # A problem with one .bib file: file:line: what and how to fix
 
 
 @dataclass
