@@ -22,6 +22,7 @@ from tui.errors import ModelError
 from tui.screens.chat import ChatScreen
 from tui.screens.help import HelpScreen
 from tui.screens.sessions import SessionsScreen
+from tui.screens.stream import StreamView
 from tui.screens.widgets import WAITING, AnswerView, MessageView, StatusLine, UserMessage
 from tui.service import ChatService
 
@@ -97,13 +98,15 @@ async def test_answer_view_streams_pieces_then_shows_the_whole_answer() -> None:
         pending = view.query_one(".pending", Static)
         assert pending.display and plain(pending) == WAITING
         view.post_message(AnswerView.Piece("Hello"))
-        view.post_message(AnswerView.Piece(" **world**\x1b[2J"))
-        await wait_until(pilot, lambda: "world" in view.query_one(Markdown).source)
+        view.post_message(AnswerView.Piece(" **world** [b]x[/b]\x1b[2J"))
+        await wait_until(pilot, lambda: "x[/b]" in view.text)
         assert not pending.display
-        assert "\x1b" not in view.query_one(Markdown).source
+        streamed = view.query_one(StreamView)  # literal while it streams: no markup, no escapes
+        assert streamed.text == view.text == "Hello **world** [b]x[/b]"
         view.post_message(AnswerView.Ended("Hello **world**", Status.STOPPED))
         await wait_until(pilot, lambda: view.status is Status.STOPPED)
         assert view.query_one(Markdown).source == "Hello **world**"
+        assert not view.query(StreamView)
         badge = view.query_one(".badge", Static)
         assert badge.display and plain(badge) == "■ stopped"
 

@@ -23,7 +23,7 @@ from tui.screens.sessions import SessionsScreen
 from tui.screens.widgets import THINKING, WAITING, AnswerView, MessageView, StatusLine, UserMessage
 from tui.service import ChatService, Turn
 
-FRAME_SECONDS = 1 / 30  # post streamed text to the UI at most this often
+FRAME_SECONDS = 0.25  # post streamed text to the UI at most this often (see StreamView)
 
 
 def batched(pieces: Iterable[str], interval: float) -> Iterator[str]:

@@ -15,6 +15,7 @@ from textual.worker import get_current_worker
 from tui.alignment.conversation import Status
 from tui.alignment.text import strip_control
 from tui.engine.base import Engine, EngineInfo, GenerationStats
+from tui.screens.stream import StreamView
 
 WAITING = "waiting for the model…"
 THINKING = "thinking…"
@@ -53,7 +54,8 @@ class UserMessage(MessageView):
 
 
 class AnswerView(MessageView):
-    """The model's answer as Markdown: streamed piece by piece, then shown whole."""
+    """The model's answer: streamed as literal text (a cheap StreamView), then shown whole
+    as Markdown once it ends (one parse, not one per update)."""
 
     role = "assistant"
 
@@ -79,12 +81,13 @@ class AnswerView(MessageView):
         self.error = error
         self.pending = pending
         self.note = note
-        self._stream = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text("coalign", style="bold"), classes="role")
         yield Static(Text(self.pending), classes="pending")
         yield Markdown(self.text, open_links=False)
+        if self.status is Status.STREAMING:
+            yield StreamView()
         yield Static(classes="badge")
         yield Static(classes="note")
 
@@ -115,22 +118,22 @@ class AnswerView(MessageView):
         badge.display = bool(self.badge)
 
     async def on_answer_view_piece(self, message: Piece) -> None:
-        if self._stream is None:
-            self.query_one(".pending").display = False
-            self._stream = Markdown.get_stream(self.query_one(Markdown))
+        streams = self.query(StreamView)
+        if not streams:  # the answer already ended
+            return
+        self.query_one(".pending").display = False
         piece = strip_control(message.text)
         self.text += piece
-        await self._stream.write(piece)
+        await streams.first().append(piece)
 
     async def on_answer_view_ended(self, message: Ended) -> None:
-        if self._stream is not None:
-            await self._stream.stop()
-            self._stream = None
-        self.query_one(".pending").display = False
         self.text = strip_control(message.text)
         self.status, self.error = message.status, message.error
-        await self.query_one(Markdown).update(self.text)
-        self._show_badge()
+        with self.app.batch_update():  # one frame: the streamed text becomes the Markdown
+            self.query_one(".pending").display = False
+            await self.query_one(Markdown).update(self.text)
+            await self.query(StreamView).remove()
+            self._show_badge()
 
 
 class StatusLine(Horizontal):
@@ -226,6 +229,6 @@ class StatusLine(Horizontal):
         label = self.query_one(Static)
         label.update(Text(self.text))
         label.set_class(bool(self.error), "-error")
-        self.query_one(LoadingIndicator).display = (
-            not self.error and (self.info is None or self.busy)
-        )
+        # Animated only while the model loads: during an answer its ~15 frames/s would take
+        # CPU from generation (the streaming text shows progress instead).
+        self.query_one(LoadingIndicator).display = not self.error and self.info is None
