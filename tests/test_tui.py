@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +24,14 @@ from tui.screens.chat import ChatScreen
 from tui.screens.help import HelpScreen
 from tui.screens.sessions import SessionsScreen
 from tui.screens.stream import StreamView
-from tui.screens.widgets import WAITING, AnswerView, MessageView, StatusLine, UserMessage
+from tui.screens.widgets import (
+    WAITING,
+    AnswerView,
+    MessageView,
+    PromptInput,
+    StatusLine,
+    UserMessage,
+)
 from tui.service import ChatService
 
 REPLY = "This is a fake answer from the fake engine."
@@ -376,3 +384,37 @@ async def test_notices_unknown_theme_and_keymap_ids_are_shown(tmp_path: Path) ->
         assert any("no-such-theme" in t for t in texts)
         assert any("'bogus'" in t for t in texts)
         assert app.theme != "no-such-theme"
+
+
+async def test_prompt_input_scrolls_and_edits_like_textual_input() -> None:
+    async def typed(widget: Input) -> list[tuple[int, str]]:
+        app = Host(widget)
+        seen = []
+        async with app.run_test(size=(40, 5)) as pilot:
+            for keys in ("abcdefghijklmnopqrstuvwxyz" * 3, ["home"], "XYZ", ["end"]):
+                await pilot.press(*keys)
+                line = app.screen._compositor.render_strips()[1].text
+                seen.append((widget.scroll_offset.x, line))
+            assert widget.value == "XYZ" + "abcdefghijklmnopqrstuvwxyz" * 3
+        return seen
+
+    assert await typed(PromptInput()) == await typed(Input())
+
+
+async def test_full_collections_wait_while_an_answer_streams(tmp_path: Path) -> None:
+    engine = FakeEngine()
+    engine.gate = threading.Semaphore(0)
+    app = CoalignApp(make_service(tmp_path, engine), Config(), [])
+    before = gc.get_threshold()
+    try:
+        async with app.run_test() as pilot:
+            await ask(pilot, "go")
+            await wait_until(pilot, lambda: app.chat.busy)
+            assert gc.get_threshold()[:2] == before[:2]
+            assert gc.get_threshold()[2] > 1000
+            engine.gate.release(100)
+            await wait_until(pilot, lambda: not app.chat.busy)
+            assert gc.get_threshold() == before
+    finally:
+        engine.gate.release(100)
+        gc.set_threshold(*before)

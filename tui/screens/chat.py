@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -20,7 +21,15 @@ from tui.screens.coconstruct import CoConstructionActions
 from tui.screens.help import HelpScreen
 from tui.screens.limit import LimitScreen
 from tui.screens.sessions import SessionsScreen
-from tui.screens.widgets import THINKING, WAITING, AnswerView, MessageView, StatusLine, UserMessage
+from tui.screens.widgets import (
+    THINKING,
+    WAITING,
+    AnswerView,
+    MessageView,
+    PromptInput,
+    StatusLine,
+    UserMessage,
+)
 from tui.service import ChatService, Turn
 
 FRAME_SECONDS = 0.25  # post streamed text to the UI at most this often (see StreamView)
@@ -42,6 +51,20 @@ def batched(pieces: Iterable[str], interval: float) -> Iterator[str]:
             last = now
     if buffer:
         yield "".join(buffer)
+
+
+_HELD_THRESHOLD = 1_000_000
+_threshold = [gc.get_threshold()[2]]
+
+
+def hold_full_collections(hold: bool) -> None:
+    """Hold the cyclic collector's full collections while an answer streams, and let them
+    run again after it. One walks every object the app has made (30-60 ms of a frozen UI
+    here, every few seconds); the young generations are still collected meanwhile."""
+    young, middle, old = gc.get_threshold()
+    if hold and old != _HELD_THRESHOLD:
+        _threshold[0] = old
+    gc.set_threshold(young, middle, _HELD_THRESHOLD if hold else _threshold[0])
 
 
 def message_view(message: Message, note: str = "") -> MessageView:
@@ -72,7 +95,7 @@ class ChatScreen(CoConstructionActions, Screen):
 
     def compose(self) -> ComposeResult:
         yield VerticalScroll(id="messages")
-        yield Input(placeholder="Ask a question, or type /help", id="prompt")
+        yield PromptInput(placeholder="Ask a question, or type /help", id="prompt")
         yield StatusLine(self.service.engine)
         yield Footer(compact=True)
 
@@ -146,6 +169,7 @@ class ChatScreen(CoConstructionActions, Screen):
         await messages.mount_all([UserMessage(prompt), answer] if prompt else [answer])
         messages.scroll_end(animate=False)
         self.busy = True
+        hold_full_collections(True)
         self._stop_requested.clear()
         self.query_one(StatusLine).set_busy(True)
         self.app.refresh_bindings()
@@ -193,6 +217,7 @@ class ChatScreen(CoConstructionActions, Screen):
         if last is not None and views:
             views.last().set_note(self.service.answer_note(last))
         self.busy = False
+        hold_full_collections(False)
         self.query_one(StatusLine).set_busy(False, message.stats)
         self.app.refresh_bindings()
         self.call_after_refresh(self.after_answer)  # more candidates, or choose the best

@@ -8,8 +8,10 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import LoadingIndicator, Markdown, Static
+from textual.reactive import Reactive
+from textual.widgets import Input, LoadingIndicator, Markdown, Static
 from textual.worker import get_current_worker
 
 from tui.alignment.conversation import Status
@@ -134,6 +136,18 @@ class AnswerView(MessageView):
             await self.query_one(Markdown).update(self.text)
             await self.query(StreamView).remove()
             self._show_badge()
+
+
+class PromptInput(Input):
+    """The prompt line, whose keystrokes don't lay the whole screen out again.
+
+    Textual's Input sets its virtual size (a layout reactive) on every keystroke, which
+    costs a layout of the screen: most of a key's cost while an answer streams. The prompt
+    line's own size never depends on it, and its horizontal scrolling reads the value
+    directly, so here it only repaints.
+    """
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
 
 class StatusLine(Horizontal):
