@@ -13,8 +13,8 @@ from tui.models import bundled_model
 
 KEYS = ("raw_tok_s", "engine_tok_s", "tui_tok_s", "prompt_tok_s", "ttft_turn1_s",
         "ttft_turn20_s", "rewind_tokens_evaluated", "rewind_s", "cold_reeval_s",
-        "key_latency_p50_ms", "key_latency_p99_ms", "startup_s", "peak_rss_mb", "model_mb",
-        "export_10k_s")
+        "key_latency_p50_ms", "key_latency_p99_ms", "key_latency_max_ms", "startup_s",
+        "model_ready_s", "peak_rss_mb", "model_mb", "export_10k_s")
 POSITIVE = set(KEYS) - {"rewind_tokens_evaluated"}
 
 MODEL = bundled_model()
@@ -37,7 +37,8 @@ def test_the_bench_command_parses_its_options() -> None:
 @needs_model
 def test_run_bench_reports_every_key(home: Path) -> None:
     assert MODEL is not None
-    result = run_bench(MODEL.path, turns=3, presses=10, tokens=16, threads=2, export_count=200)
+    result = run_bench(MODEL.path, turns=3, presses=10, tokens=16, threads=2, export_count=200,
+                       rounds=1)
     for key in KEYS:
         value = result[key]
         assert isinstance(value, int | float) and math.isfinite(value), (key, value)
@@ -46,5 +47,7 @@ def test_run_bench_reports_every_key(home: Path) -> None:
     assert result["rewind_tokens_evaluated"] >= 0
     assert result["key_latency_p50_ms"] <= result["key_latency_p99_ms"]
     assert result["engine_ratio"] == result["engine_tok_s"] / result["raw_tok_s"]
+    assert result["raw_runs"] == [round(result["raw_tok_s"], 1)]
+    assert result["startup_s"] <= result["model_ready_s"]
     lines = table(result)
     assert len([line for line in lines if line.startswith(("  ok", "  MISS"))]) == len(TARGETS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -30,24 +31,42 @@ def progress(text: str) -> None:
     print(f"measuring {text}…", file=sys.stderr, flush=True)
 
 
+def _settings(max_tokens: int) -> SamplingSettings:
+    return SamplingSettings(temperature=0.0, max_tokens=max_tokens, seed=1)
+
+
 def _service(engine: LlamaEngine, max_tokens: int, system: str = "") -> ChatService:
-    settings = SamplingSettings(temperature=0.0, max_tokens=max_tokens, seed=1)
-    return ChatService(Store(":memory:"), engine, settings, system)
+    return ChatService(Store(":memory:"), engine, _settings(max_tokens), system)
 
 
 def raw_tok_s(engine: LlamaEngine, tokens: int) -> float:
-    """Greedy decoding straight on the engine's llama_cpp.Llama: the physical reference."""
+    """The reference: llama-cpp-python's own streaming loop on the engine's Llama, asked
+    exactly what the engine and the TUI are asked (chat template, sampling, token count)
+    and timed the same way (first token to the end of the stream)."""
+    settings = _settings(tokens)
+
     def loop(llm: Any) -> float:
-        stamps: list[float] = []
-        stream = llm.generate(llm.tokenize(PROMPT.encode("utf-8")), temp=0.0, reset=True)
-        for _token in stream:
-            stamps.append(time.perf_counter())
-            if len(stamps) >= tokens:
-                break
+        count, first = 0, 0.0
+        stream = llm.create_chat_completion(
+            messages=[{"role": "user", "content": PROMPT}], stream=True,
+            temperature=settings.temperature, max_tokens=settings.max_tokens,
+            seed=settings.seed, top_p=settings.top_p, repeat_penalty=settings.repeat_penalty)
+        for chunk in stream:
+            if chunk["choices"][0]["delta"].get("content"):
+                count += 1
+                first = first or time.perf_counter()
         stream.close()
-        return (len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0.0
+        ended = time.perf_counter()
+        return (count - 1) / (ended - first) if count > 1 else 0.0
 
     return engine.run_on_owner(loop)
+
+
+def engine_tok_s(engine: LlamaEngine, tokens: int) -> float:
+    """The same answer through ChatService and the engine, without a UI."""
+    turn = _service(engine, tokens).send(PROMPT)
+    turn.wait()
+    return turn.generation.stats.tokens_per_second
 
 
 def _cold(engine: LlamaEngine) -> None:
@@ -91,10 +110,29 @@ def conversation(engine: LlamaEngine, turns: int) -> dict[str, float]:
             "cold_reeval_s": cold.stats.prompt_seconds, "rewind_new_tokens": new_tokens}
 
 
+def speeds(engine: LlamaEngine, tokens: int, rounds: int) -> dict[str, Any]:
+    """Raw loop, engine and headless TUI, interleaved rounds times; medians and each run."""
+    from tui.bench_tui import tui_tok_s
+
+    runs: dict[str, list[float]] = {"raw": [], "engine": [], "tui": []}
+    for round_ in range(1, rounds + 1):
+        progress(f"raw loop, engine and TUI, round {round_} of {rounds}")
+        runs["raw"].append(raw_tok_s(engine, tokens))
+        runs["engine"].append(engine_tok_s(engine, tokens))
+        runs["tui"].append(tui_tok_s(_service(engine, tokens), PROMPT))
+    result: dict[str, Any] = {f"{name}_tok_s": statistics.median(values)
+                              for name, values in runs.items()}
+    result.update({f"{name}_runs": [round(v, 1) for v in values] for name, values in runs.items()})
+    return result
+
+
 def run_bench(model: Path, turns: int = 20, presses: int = 200, tokens: int = 128,
-              threads: int | None = None, export_count: int = 10_000) -> dict[str, Any]:
-    """Every measurement in one process, on one model and one thread count."""
-    from tui.bench_tui import export_seconds, measure_tui, startup_seconds
+              threads: int | None = None, export_count: int = 10_000,
+              rounds: int = 3) -> dict[str, Any]:
+    """Every measurement on one model and one thread count; the app's start-up and memory
+    in a fresh process of its own, as a user starts it."""
+    from tui.bench_app import measure_app
+    from tui.bench_tui import export_seconds, measure_key_latency
 
     threads = threads or os.cpu_count() or 1
     previous = os.environ.get("COALIGN_HOME")
@@ -105,22 +143,17 @@ def run_bench(model: Path, turns: int = 20, presses: int = 200, tokens: int = 12
             engine = LlamaEngine(model, n_ctx=4096, n_threads=threads, seed=1)
             engine.wait_loaded()
             try:
-                progress("raw loop")
-                result: dict[str, Any] = {"raw_tok_s": raw_tok_s(engine, tokens)}
-                progress("engine + ChatService")
-                turn = _service(engine, tokens).send(PROMPT)
-                turn.wait()
-                result["engine_tok_s"] = turn.generation.stats.tokens_per_second
-                progress(f"headless TUI and {presses} key presses")
-                result.update(measure_tui(_service(engine, tokens), PROMPT, presses))
+                result: dict[str, Any] = speeds(engine, tokens, rounds)
+                progress(f"{presses} key presses while an answer streams")
+                result.update(measure_key_latency(_service(engine, tokens), PROMPT, presses))
                 progress("prompt evaluation")
                 result["prompt_tok_s"] = prompt_tok_s(engine)
                 progress(f"a {turns}-turn conversation")
                 result.update(conversation(engine, turns))
             finally:
                 engine.close()
-            progress("start-up in a fresh process")
-            result["startup_s"] = startup_seconds(model)
+            progress("start-up, one answer and peak memory of coalign in a terminal")
+            result.update(measure_app(model, threads))
             progress(f"export of {export_count} diary entries")
             result["export_10k_s"] = export_seconds(export_count)
         finally:
@@ -128,9 +161,9 @@ def run_bench(model: Path, turns: int = 20, presses: int = 200, tokens: int = 12
                 os.environ.pop("COALIGN_HOME", None)
             else:
                 os.environ["COALIGN_HOME"] = previous
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["bench_process_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result["model_mb"] = model.stat().st_size / 1e6
-    result.update(threads=threads, turns=turns, presses=presses, model=str(model))
+    result.update(threads=threads, turns=turns, presses=presses, rounds=rounds, model=str(model))
     raw = result["raw_tok_s"] or float("nan")
     result["engine_ratio"] = result["engine_tok_s"] / raw
     result["tui_ratio"] = result["tui_tok_s"] / raw
@@ -153,12 +186,17 @@ TARGETS: list[tuple[str, str, Callable[[dict[str, Any]], bool]]] = [
 def table(result: dict[str, Any]) -> list[str]:
     """The measurements, the ratios to the raw loop, and each issue-6 target's verdict."""
     lines = [f"model {result['model']}  ({result['threads']} threads, {result['turns']} turns, "
-             f"{result['presses']} presses)"]
-    skip = {"model", "threads", "turns", "presses"}
+             f"{result['presses']} presses, median of {result['rounds']} interleaved rounds)"]
+    skip = {"model", "threads", "turns", "presses", "rounds"}
     for key, value in result.items():
-        if key not in skip:
-            lines.append(f"  {key:<24} {value:>10.3f}" if isinstance(value, float)
-                         else f"  {key:<24} {value:>10}")
+        if key in skip:
+            continue
+        if isinstance(value, float):
+            lines.append(f"  {key:<24} {value:>10.3f}")
+        elif isinstance(value, list):
+            lines.append(f"  {key:<24} {'  '.join(str(v) for v in value):>10}")
+        else:
+            lines.append(f"  {key:<24} {value:>10}")
     lines.append("targets (issue 6):")
     for label, _key, holds in TARGETS:
         lines.append(f"  {'ok  ' if holds(result) else 'MISS'} {label}")
