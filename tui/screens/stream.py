@@ -65,14 +65,15 @@ class StreamView(Vertical):
     def __init__(self) -> None:
         super().__init__()
         self.text = ""
+        self._tail = _Tail()
 
     def compose(self) -> ComposeResult:
-        yield _Tail()
+        yield self._tail
 
     async def append(self, piece: str) -> None:
         """Add a piece (already stripped of control characters) to the end."""
         self.text += piece
-        tail = self.query_one(_Tail)
+        tail = self._tail
         text = tail.text + piece
         if tail.fits(text):
             tail.show(text, fits=True)

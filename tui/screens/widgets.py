@@ -83,13 +83,16 @@ class AnswerView(MessageView):
         self.error = error
         self.pending = pending
         self.note = note
+        # Kept, not queried: a DOM query per streamed piece costs more than the update.
+        self._pending = Static(Text(self.pending), classes="pending")
+        self._stream = StreamView() if status is Status.STREAMING else None
 
     def compose(self) -> ComposeResult:
         yield Static(Text("coalign", style="bold"), classes="role")
-        yield Static(Text(self.pending), classes="pending")
+        yield self._pending
         yield Markdown(self.text, open_links=False)
-        if self.status is Status.STREAMING:
-            yield StreamView()
+        if self._stream is not None:
+            yield self._stream
         yield Static(classes="badge")
         yield Static(classes="note")
 
@@ -120,21 +123,22 @@ class AnswerView(MessageView):
         badge.display = bool(self.badge)
 
     async def on_answer_view_piece(self, message: Piece) -> None:
-        streams = self.query(StreamView)
-        if not streams:  # the answer already ended
+        if self._stream is None:  # the answer already ended
             return
-        self.query_one(".pending").display = False
+        self._pending.display = False
         piece = strip_control(message.text)
         self.text += piece
-        await streams.first().append(piece)
+        await self._stream.append(piece)
 
     async def on_answer_view_ended(self, message: Ended) -> None:
         self.text = strip_control(message.text)
         self.status, self.error = message.status, message.error
         with self.app.batch_update():  # one frame: the streamed text becomes the Markdown
-            self.query_one(".pending").display = False
+            self._pending.display = False
             await self.query_one(Markdown).update(self.text)
-            await self.query(StreamView).remove()
+            if self._stream is not None:
+                await self._stream.remove()
+                self._stream = None
             self._show_badge()
 
 
