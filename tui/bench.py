@@ -111,22 +111,32 @@ def conversation(engine: LlamaEngine, turns: int) -> dict[str, float]:
 
 
 def speeds(engine: LlamaEngine, tokens: int, rounds: int) -> dict[str, Any]:
-    """Raw loop, engine and headless TUI, interleaved rounds times; medians and each run."""
+    """Raw loop, engine and headless TUI, interleaved rounds times: the medians, each run,
+    and the medians of each round's ratios to the raw loop."""
     from tui.bench_tui import tui_tok_s
 
     runs: dict[str, list[float]] = {"raw": [], "engine": [], "tui": []}
+    ui_cpu: list[float] = []
     for round_ in range(1, rounds + 1):
         progress(f"raw loop, engine and TUI, round {round_} of {rounds}")
         runs["raw"].append(raw_tok_s(engine, tokens))
         runs["engine"].append(engine_tok_s(engine, tokens))
-        runs["tui"].append(tui_tok_s(_service(engine, tokens), PROMPT))
+        speed, cpu = tui_tok_s(_service(engine, tokens), PROMPT)
+        runs["tui"].append(speed)
+        ui_cpu.append(cpu)
     result: dict[str, Any] = {f"{name}_tok_s": statistics.median(values)
                               for name, values in runs.items()}
     result.update({f"{name}_runs": [round(v, 1) for v in values] for name, values in runs.items()})
+    result["tui_ui_thread_cpu_pct"] = 100 * statistics.median(ui_cpu)
+    # Each round's ratios, then their median: the machine's speed drifts between rounds
+    # (±10 % here), and a ratio within a round cancels most of that.
+    for name in ("engine", "tui"):
+        result[f"{name}_ratio"] = statistics.median(
+            value / raw if raw else float("nan") for value, raw in zip(runs[name], runs["raw"]))
     return result
 
 
-def run_bench(model: Path, turns: int = 20, presses: int = 200, tokens: int = 128,
+def run_bench(model: Path, turns: int = 20, presses: int = 200, tokens: int = 256,
               threads: int | None = None, export_count: int = 10_000,
               rounds: int = 3) -> dict[str, Any]:
     """Every measurement on one model and one thread count; the app's start-up and memory
@@ -164,9 +174,6 @@ def run_bench(model: Path, turns: int = 20, presses: int = 200, tokens: int = 12
     result["bench_process_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result["model_mb"] = model.stat().st_size / 1e6
     result.update(threads=threads, turns=turns, presses=presses, rounds=rounds, model=str(model))
-    raw = result["raw_tok_s"] or float("nan")
-    result["engine_ratio"] = result["engine_tok_s"] / raw
-    result["tui_ratio"] = result["tui_tok_s"] / raw
     return result
 
 

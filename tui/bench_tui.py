@@ -32,7 +32,8 @@ async def _until(done: Callable[[], object], timeout: float = 600.0,
     """Wait until done() holds, looking every step seconds (or raise after timeout).
 
     Not Pilot.pause(): each of its calls posts a message to every widget and forces a
-    screen update, which would add its own CPU to what is measured.
+    screen update, which would add its own CPU to what is measured (so does a DOM query:
+    done() should read attributes).
     """
     deadline = time.monotonic() + timeout
     while not done():
@@ -51,40 +52,42 @@ def _type(app: Any, key: str, character: str | None = None) -> None:
     app._driver.send_message(event)
 
 
-async def _ask(app: Any, prompt: str) -> None:
+async def _ask(app: Any, prompt: str, ended: asyncio.Event) -> None:
     """Type prompt into the chat's input, press Enter, and wait for the answer to end."""
     from textual.widgets import Input
 
-    from tui.alignment.conversation import Status
-    from tui.screens.widgets import AnswerView
-
     chat = app.chat
     chat.query_one("#prompt", Input).value = prompt
-    count = len(chat.query(AnswerView))
+    ended.clear()
     _type(app, "enter")
-
-    def ended() -> bool:
-        views = chat.query(AnswerView)
-        return (len(views) > count and views.last().status is not Status.STREAMING
-                and not chat.busy)
-
-    await _until(ended)
+    await ended.wait()
+    await _until(lambda: not chat.busy, step=0.01)
 
 
-async def _tui_speed(service: ChatService, prompt: str) -> float:
+async def _tui_speed(service: ChatService, prompt: str) -> tuple[float, float]:
     from tui.app import CoalignApp
     from tui.config import Config
+    from tui.screens.widgets import AnswerView
+
+    ended = asyncio.Event()
+
+    def hook(message: object) -> None:  # sees every message the app dispatches
+        if isinstance(message, AnswerView.Ended):
+            ended.set()
 
     app = CoalignApp(service, Config(), [])
-    async with app.run_test(size=(110, 32)):
-        await _ask(app, prompt)
+    async with app.run_test(size=(110, 32), message_hook=hook):
+        cpu, wall = time.thread_time(), time.perf_counter()
+        await _ask(app, prompt, ended)
+        cpu, wall = time.thread_time() - cpu, time.perf_counter() - wall
     answer = service.last_answer()
     assert answer is not None
-    return float(answer.meta["stats"]["tokens_per_second"])
+    return float(answer.meta["stats"]["tokens_per_second"]), cpu / wall
 
 
-def tui_tok_s(service: ChatService, prompt: str) -> float:
-    """Generation speed of one answer asked through a headless TUI (the engine's own count)."""
+def tui_tok_s(service: ChatService, prompt: str) -> tuple[float, float]:
+    """Generation speed of one answer asked through a headless TUI (the engine's own count),
+    and the share of a core the UI thread used from Enter to the answer's end."""
     return asyncio.run(_tui_speed(service, prompt))
 
 
@@ -104,7 +107,8 @@ async def _key_latencies(service: ChatService, prompt: str, presses: int) -> lis
 
         async def streaming() -> None:  # ask (again): keys are timed while text streams
             await chat.run_turn(partial(service.send, prompt), prompt)
-            await _until(lambda: chat.query(AnswerView).last().text or not chat.busy)
+            answer = chat.query(AnswerView).last()
+            await _until(lambda: answer.text or not chat.busy, step=0.01)
 
         await streaming()
         painted = asyncio.Event()
