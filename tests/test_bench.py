@@ -14,7 +14,8 @@ from tui.models import bundled_model
 KEYS = ("raw_tok_s", "engine_tok_s", "tui_tok_s", "prompt_tok_s", "ttft_turn1_s",
         "ttft_turn20_s", "rewind_tokens_evaluated", "rewind_s", "cold_reeval_s",
         "key_latency_p50_ms", "key_latency_p99_ms", "key_latency_max_ms", "startup_s",
-        "model_ready_s", "peak_rss_mb", "model_mb", "export_10k_s")
+        "model_ready_s", "peak_rss_mb", "llama_kv_mb", "llama_compute_mb", "model_mb",
+        "export_10k_s")
 POSITIVE = set(KEYS) - {"rewind_tokens_evaluated"}
 
 MODEL = bundled_model()

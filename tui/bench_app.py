@@ -114,5 +114,19 @@ def measure_app(model: Path, threads: int, max_tokens: int = 64, starts: int = 3
             if run:
                 startups.append(startup)
                 readies.append(ready)
+        buffers = llama_buffers((Path(home) / "data" / "coalign.log").read_text("utf-8"))
     return {"startup_s": statistics.median(startups),
-            "model_ready_s": statistics.median(readies), "peak_rss_mb": rss}
+            "model_ready_s": statistics.median(readies), "peak_rss_mb": rss, **buffers}
+
+
+def llama_buffers(log: str) -> dict[str, float]:
+    """The KV cache and compute buffers llama.cpp reserved (MB), from its log lines: pages
+    of the compute buffer become resident as long prompts are evaluated, so RSS can grow
+    by up to llama_compute_mb after a short answer."""
+    found: dict[str, float] = {}
+    for key, pattern in (("llama_kv_mb", r"KV buffer size =\s+([\d.]+) MiB"),
+                         ("llama_compute_mb", r"compute buffer size =\s+([\d.]+) MiB")):
+        sizes = re.findall(pattern, log)
+        if sizes:
+            found[key] = float(sizes[-1]) * 1.048576
+    return found
