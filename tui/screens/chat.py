@@ -170,6 +170,7 @@ class ChatScreen(CoConstructionActions, Screen):
         messages.scroll_end(animate=False)
         self.busy = True
         hold_full_collections(True)
+        self.query_one("#prompt", Input).cursor_blink = False  # a repaint twice a second
         self._stop_requested.clear()
         self.query_one(StatusLine).set_busy(True)
         self.app.refresh_bindings()
@@ -218,6 +219,7 @@ class ChatScreen(CoConstructionActions, Screen):
             views.last().set_note(self.service.answer_note(last))
         self.busy = False
         hold_full_collections(False)
+        self.query_one("#prompt", Input).cursor_blink = True
         self.query_one(StatusLine).set_busy(False, message.stats)
         self.app.refresh_bindings()
         self.call_after_refresh(self.after_answer)  # more candidates, or choose the best

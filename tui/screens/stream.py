@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.geometry import Size
 from textual.widgets import Static
 
-SLACK_ROWS = 4  # spare rows under the streaming text: a layout every ~4 new lines
+SLACK_ROWS = 6  # spare rows under the streaming text: a layout every ~6 new lines
 FREEZE_CHARS = 1200  # a tail this long without a line break is cut at a space instead
 
 
