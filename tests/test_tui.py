@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Markdown, OptionList, Static
@@ -401,7 +402,9 @@ async def test_prompt_input_scrolls_and_edits_like_textual_input() -> None:
     assert await typed(PromptInput()) == await typed(Input())
 
 
-async def test_full_collections_wait_while_an_answer_streams(tmp_path: Path) -> None:
+@pytest.mark.parametrize("finish", [True, False], ids=["answer-ends", "app-quits"])
+async def test_full_collections_wait_while_an_answer_streams(tmp_path: Path,
+                                                             finish: bool) -> None:
     engine = FakeEngine()
     engine.gate = threading.Semaphore(0)
     app = CoalignApp(make_service(tmp_path, engine), Config(), [])
@@ -412,9 +415,11 @@ async def test_full_collections_wait_while_an_answer_streams(tmp_path: Path) -> 
             await wait_until(pilot, lambda: app.chat.busy)
             assert gc.get_threshold()[:2] == before[:2]
             assert gc.get_threshold()[2] > 1000
-            engine.gate.release(100)
-            await wait_until(pilot, lambda: not app.chat.busy)
-            assert gc.get_threshold() == before
+            if finish:
+                engine.gate.release(100)
+                await wait_until(pilot, lambda: not app.chat.busy)
+                assert gc.get_threshold() == before
+        assert gc.get_threshold() == before  # quitting mid-answer gives them back too
     finally:
         engine.gate.release(100)
         gc.set_threshold(*before)

@@ -117,6 +117,10 @@ class ChatScreen(CoConstructionActions, Screen):
             [message_view(m, self.service.answer_note(m)) for m in self.service.transcript()])
         messages.scroll_end(animate=False)
 
+    def on_unmount(self) -> None:
+        if self.busy:  # the app quit mid-answer: give the process its full collections back
+            hold_full_collections(False)
+
     def _refuse_while_busy(self) -> bool:
         if self.busy:
             self.notify("Still answering; stop the answer first.", severity="warning")
