@@ -21,7 +21,7 @@ TEXT = ("Para one is long enough to wrap around the narrow width of this test ap
 class Side(App):
     """The streamed view above a separator and the whole text in one Static below it."""
 
-    CSS = "StreamView, Static { width: 40; }"
+    CSS = "StreamView, #whole { width: 40; padding: 0 2; } #separator { width: 40; }"
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -74,4 +74,4 @@ async def test_a_long_paragraph_is_cut_at_a_space(monkeypatch: pytest.MonkeyPatc
             await pilot.pause()
         assert view.text == words
         assert len([w for w in view.children if type(w) is Static]) >= 2
-        assert len(view.query_one(stream._Tail).text) <= 50 + (stream.SLACK_ROWS + 1) * 40
+        assert len(view.query_one(stream._Tail).text) <= 50 + (stream.SLACK_ROWS + 1) * 36

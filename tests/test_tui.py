@@ -112,6 +112,9 @@ async def test_answer_view_streams_pieces_then_shows_the_whole_answer() -> None:
         assert not pending.display
         streamed = view.query_one(StreamView)  # literal while it streams: no markup, no escapes
         assert streamed.text == view.text == "Hello **world** [b]x[/b]"
+        markdown = view.query_one(Markdown).content_region  # it wraps where the Markdown will
+        assert (streamed.content_region.x, streamed.content_region.width) == (
+            markdown.x, markdown.width)
         view.post_message(AnswerView.Ended("Hello **world**", Status.STOPPED))
         await wait_until(pilot, lambda: view.status is Status.STOPPED)
         assert view.query_one(Markdown).source == "Hello **world**"

@@ -57,8 +57,10 @@ class _Tail(Static):
 class StreamView(Vertical):
     """Streamed answer text: frozen Statics for the older lines, a live tail for the rest."""
 
+    # Textual's Markdown pads its sides by 2: so does the stream, so that the lines wrap
+    # the same way when the finished answer's Markdown replaces it.
     DEFAULT_CSS = """
-    StreamView { height: auto; }
+    StreamView { height: auto; padding: 0 2; }
     StreamView > Static { height: auto; }
     """
 
