@@ -8,10 +8,12 @@ and the others stay one Alt+←/→ away with their scores.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tui.alignment.assumptions import CandidateScore, load_bibliographies, rank, score_candidate
 from tui.alignment.conversation import Message, Status
+
+if TYPE_CHECKING:
+    from tui.alignment.assumptions import CandidateScore
 
 GENERATE, CHOOSE = "generate", "choose"
 
@@ -51,6 +53,9 @@ def next_step(service: Any) -> str | None:
 
 def choose_best(service: Any) -> list[tuple[Message, CandidateScore]]:
     """Score every complete answer to the last prompt, record the scores, show the best."""
+    # the analysis modules cost ~70 ms to import: only when candidates are scored
+    from tui.alignment.assumptions import load_bibliographies, rank, score_candidate
+
     entry = service.profile
     profile = entry.profile if entry else None
     paths = [str(Path(p).expanduser()) for p in service.bibliographies]

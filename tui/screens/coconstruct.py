@@ -7,11 +7,10 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Input
 
-from tui import assumptions_report, candidates
+from tui import candidates
 from tui.alignment.engagement import parse_pause
 from tui.alignment.marks import MarkError, parse_mark
 from tui.profile_commands import profile_command
-from tui.screens.assumptions import AssumptionsScreen
 from tui.screens.branches import BranchesScreen
 from tui.screens.diary import DiaryScreen
 from tui.screens.diary_list import DiaryListScreen
@@ -240,6 +239,9 @@ class CoConstructionActions:
         self.app.push_screen(TextScreen("When is it useful?", self.service.guide(diary)))
 
     def action_assumptions(self, arg: str = "") -> None:
+        from tui import assumptions_report  # the analysis modules cost ~70 ms at start-up
+        from tui.screens.assumptions import AssumptionsScreen
+
         try:
             answers, index, ask = assumptions_report.select(self.service, arg)
         except ValueError as exc:
