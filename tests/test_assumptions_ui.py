@@ -87,3 +87,40 @@ def test_repl_assumptions_ask_caches_the_account(fake_service: ChatService,
     fake_service.engine.reply = ACCOUNT
     code, text, _ = run_repl(fake_service, "/assumptions ask\r/quit\r", tmp_path)
     assert code == 0 and "How I read your question: reading_of_question text" in text
+
+
+class SureAndUnsureEngine(FakeEngine):
+    """A fake engine that reports a probability per word: 'Bell' and 'it' sure, '1876' not."""
+
+    PROBS = {"Bell": 0.95, " patented": 0.9, " it": 0.9, " in": 0.92, " 1876.": 0.1}
+
+    def _run(self, generation, settings) -> None:
+        generation.probs_available = True
+        for word, prob in self.PROBS.items():
+            generation.push(word, prob)
+        generation.stats.finish_reason = "stop"
+        generation.finish()
+
+
+async def test_ctrl_g_highlights_the_least_sure_stretch_in_the_answer(tmp_path: Path) -> None:
+    from tui.screens.widgets import AnswerView
+
+    service = make_service(tmp_path, SureAndUnsureEngine())
+    app = CoalignApp(service, Config(), [])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ask_and_wait(pilot, app, "question")
+        view = app.chat.query(AnswerView).last()
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: view.confidence_shown)
+        shown = view.query_one(".confidence", Static)
+        styled = [shown.render().plain[s.start:s.end] for s in shown.render().spans]
+        assert styled == ["1876."]
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: not view.confidence_shown)
+
+
+def test_repl_confidence_marks_the_least_sure_stretch(tmp_path: Path) -> None:
+    service = make_service(tmp_path, SureAndUnsureEngine())
+    code, text, _ = run_repl(service, "question\r/confidence\r/quit\r", tmp_path)
+    assert code == 0 and "Bell patented it in «1876.»" in text
+    assert "I am unsure about “1876.” (I gave it 10 % probability)." in text

@@ -44,6 +44,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("assumptions", "f4", "Assumptions", "assumptions",
            "What lies behind an answer: what the model was told, its own account, confidence, "
            "places, citations, risk", args="[ask] [MESSAGE_ID]", short="Why?"),
+    Action("confidence", "ctrl+g", "Confidence", "confidence",
+           "Highlight the stretches of the last answer the model was least sure of (toggle)",
+           short="Unsure"),
     Action("retry", "ctrl+r", "Retry", "retry",
            "A new answer to the last prompt (after a mark: told what was wrong)",
            args="[plain]"),

@@ -27,6 +27,7 @@ class CoConstructionCommands:
     if TYPE_CHECKING:  # provided by Repl
         def say(self, text: str = "") -> None: ...
         def dim(self, text: str) -> None: ...
+        def _tty(self) -> bool: ...
         def _stream(self, turn: Turn) -> None: ...
 
     def _show_answer_position(self) -> None:
@@ -74,6 +75,26 @@ class CoConstructionCommands:
         self.service.engine.wait_loaded()
         self._stream(self.service.retry(feedback=feedback))
         self._show_answer_position()
+
+    def cmd_confidence(self, _arg: str) -> None:
+        last = self.service.last_answer()
+        tokens = last.meta.get("token_probs") if last else None
+        if not tokens:
+            self.say("no token probabilities for this answer (a remote server without "
+                     "logprobs, or an older answer)")
+            return
+        from tui.alignment.assumptions import hedges, summarise
+
+        summary = summarise([tuple(t) for t in tokens])
+        text, marked = strip_control(last.content), ""
+        opening, closing = ("\x1b[1;4;33m", "\x1b[0m") if self._tty() else ("«", "»")
+        position = 0
+        for span in sorted(summary.spans, key=lambda s: s.start):
+            marked += text[position:span.start] + opening + text[span.start:span.end] + closing
+            position = span.end
+        self.say(marked + text[position:])
+        for line in hedges(summary) or ["I was not unsure about any stretch of it."]:
+            self.dim(line)
 
     def cmd_previous_answer(self, _arg: str) -> None:
         self._switch(-1)

@@ -267,3 +267,25 @@ class CoConstructionActions:
             ranked = candidates.choose_best(self.service)
             await self.show_transcript()
             self.notify(candidates.summary(ranked), markup=False, timeout=10)
+
+    def action_confidence(self) -> None:
+        views = list(self.query(AnswerView))
+        last = self.service.last_answer()
+        if not views or last is None:
+            self._problem(ValueError("no answer to show the confidence of yet"))
+            return
+        view = views[-1]
+        if view.confidence_shown:
+            view.show_confidence(None)
+            return
+        tokens = last.meta.get("token_probs")
+        if not tokens:
+            self._problem(ValueError("no token probabilities for this answer (a remote server "
+                                     "without logprobs, or an older answer)"))
+            return
+        from tui.alignment.assumptions import hedges, summarise
+
+        summary = summarise([tuple(t) for t in tokens])
+        view.show_confidence([(span.start, span.end) for span in summary.spans])
+        self.notify(" ".join(hedges(summary)) or "I was not unsure about any stretch of it.",
+                    markup=False, timeout=8)

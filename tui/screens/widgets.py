@@ -91,12 +91,14 @@ class AnswerView(MessageView):
         yield Static(Text("coalign", style="bold"), classes="role")
         yield self._pending
         yield Markdown(self.text, open_links=False)
+        yield Static(classes="confidence")
         if self._stream is not None:
             yield self._stream
         yield Static(classes="badge")
         yield Static(classes="note")
 
     def on_mount(self) -> None:
+        self.query_one(".confidence").display = False
         self.query_one(".pending").display = bool(self.pending)
         self._show_badge()
         self.set_note(self.note)
@@ -107,6 +109,21 @@ class AnswerView(MessageView):
         label = self.query_one(".note", Static)
         label.update(Text(self.note))
         label.display = bool(self.note)
+
+    def show_confidence(self, spans: list[tuple[int, int]] | None) -> None:
+        """Show the answer as literal text with the given stretches highlighted, or (None)
+        as Markdown again."""
+        view, markdown = self.query_one(".confidence", Static), self.query_one(Markdown)
+        if spans is not None:
+            text = Text(self.text)
+            for start, end in spans:
+                text.stylize("bold underline yellow", start, end)
+            view.update(text)
+        view.display, markdown.display = spans is not None, spans is None
+
+    @property
+    def confidence_shown(self) -> bool:
+        return bool(self.query_one(".confidence", Static).display)
 
     @property
     def badge(self) -> str:
