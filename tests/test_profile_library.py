@@ -144,8 +144,9 @@ def test_slash_profile_show_is_exactly_what_the_model_is_told(library) -> None:
     current = library.get("group4-sustainable")
     lines = profile_command(library, current, "show").lines
     prompt = compose(current.profile).system_prompt
-    assert "\n".join(lines[2:-2]) == prompt
-    assert lines[-1] == "temperature 0.3, max_tokens 400, top_p app default"
+    assert "\n".join(lines[2:-4]) == prompt
+    assert lines[-3:] == ["temperature 0.3, max_tokens 400, top_p app default",
+                          "control vectors: none", "candidates per prompt: 1"]
 
 
 def test_slash_profile_list_marks_the_current_and_broken_ones(library, lab) -> None:
