@@ -197,8 +197,10 @@ class LlamaEngine:
         n_threads: int | None = None,
         n_gpu_layers: int = 0,
         seed: int | None = None,
+        flash_attn: bool = False,
     ) -> None:
         self.model_path = Path(model_path)
+        self.flash_attn = flash_attn
         self.n_ctx = n_ctx
         self.n_threads = n_threads
         self.n_gpu_layers = n_gpu_layers
@@ -244,9 +246,10 @@ class LlamaEngine:
                 n_threads=self.n_threads,
                 n_gpu_layers=self.n_gpu_layers,
                 seed=self.seed,
-                # Flash attention: a 3,700-token prompt peaked at 271 MB instead of 361 and
-                # evaluated faster (119-127 against 95-111 tokens/s); generation unchanged.
-                flash_attn=True,
+                # Flash attention caps a long prompt's memory (271 MB instead of 361 for 3,700
+                # tokens) but made each turn's first token 2.5x slower on CPU here (0.45 s
+                # instead of 0.17 at turn 20, measured with `coalign bench`), so it is opt-in.
+                flash_attn=self.flash_attn,
                 verbose=True,
             )
         except (ValueError, RuntimeError, OSError) as exc:
