@@ -14,11 +14,13 @@ from tui.alignment.assumptions import (
     MAP_LEGEND,
     PROVENANCE,
     Analysis,
+    Library,
     Status,
     analyse,
     broad_line,
     hedges,
     load_bibliographies,
+    summarise,
     time_strip,
     world_map,
 )
@@ -170,15 +172,19 @@ def _citation_section(analysis: Analysis, bib_paths: list[str], issues: list[str
     return Section("citations", "5 · Citations", PROVENANCE["citations"], lines)
 
 
+def user_library(bib_paths: list[str] | tuple[str, ...]) -> tuple[list[str], Library | None]:
+    """The user's .bib files (~ expanded) and their entries, None when there are none."""
+    paths = [str(Path(p).expanduser()) for p in bib_paths]
+    return paths, (load_bibliographies(paths) if paths else None)
+
+
 def build(service: Any, answer: Message, bib_paths: list[str] | tuple[str, ...] = ()) -> Report:
     """Every section of the panel for answer, from what is recorded on it and the profile."""
     profile, _label = _profile_for(service, answer)
-    paths = [str(Path(p).expanduser()) for p in bib_paths]
-    library = load_bibliographies(paths) if paths else None
+    paths, library = user_library(bib_paths)
     issues = [str(issue) for issue in library.issues] if library else []
     tokens = answer.meta.get("token_probs")
-    analysis = analyse(answer.content, [tuple(t) for t in tokens] if tokens else None, profile,
-                       library)
+    analysis = analyse(answer.content, tokens or None, profile, library)
     risk_lines = analysis.risk.lines(12)
     if score := answer.meta.get("candidate_score"):
         risk_lines.append(f"Candidate score: {score['score']:g} ({score['explain']})")
@@ -193,6 +199,18 @@ def build(service: Any, answer: Message, bib_paths: list[str] | tuple[str, ...] 
     ]
     spans = [(s.start, s.end) for s in analysis.confidence.spans] if analysis.confidence else []
     return Report(answer, sections, analysis, spans)
+
+
+def least_sure(answer: Message) -> tuple[list[tuple[int, int]], list[str]]:
+    """The answer's least sure stretches (start, end) and the first-person hedges naming
+    them; ValueError when the answer carries no token probabilities."""
+    tokens = answer.meta.get("token_probs")
+    if not tokens:
+        raise ValueError("no token probabilities for this answer (a remote server without "
+                         "logprobs, or an older answer)")
+    summary = summarise(tokens)
+    return ([(span.start, span.end) for span in summary.spans],
+            hedges(summary) or ["I was not unsure about any stretch of it."])
 
 
 def select(service: Any, arg: str) -> tuple[list[Message], int, bool]:

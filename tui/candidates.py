@@ -7,7 +7,6 @@ and the others stay one Alt+←/→ away with their scores.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui.alignment.conversation import Message, Status
@@ -26,8 +25,9 @@ def wanted(service: Any) -> int:
     return entry.profile.sampling.candidates or 1
 
 
-def _siblings(service: Any) -> list[Message]:
-    answer = service.last_answer()
+def _siblings(service: Any, answer: Message | None = None) -> list[Message]:
+    """Every answer to the prompt of answer (default: the last answer)."""
+    answer = answer or service.last_answer()
     if answer is None:
         return []
     return service.store.children(answer.parent_id, answer.session_id)
@@ -41,9 +41,11 @@ def answers_so_far(service: Any) -> int:
 def next_step(service: Any) -> str | None:
     """After an answer ends: GENERATE another candidate, CHOOSE the best, or None."""
     count = wanted(service)
+    if count < 2:
+        return None
     answer = service.last_answer()
-    siblings = _siblings(service)
-    if (count < 2 or answer is None or answer.status is not Status.COMPLETE
+    siblings = _siblings(service, answer)
+    if (answer is None or answer.status is not Status.COMPLETE
             or any("candidate_score" in m.meta for m in siblings)):
         return None
     if answer.id != siblings[0].id and "candidate" not in answer.meta:
@@ -54,15 +56,14 @@ def next_step(service: Any) -> str | None:
 def choose_best(service: Any) -> list[tuple[Message, CandidateScore]]:
     """Score every complete answer to the last prompt, record the scores, show the best."""
     # the analysis modules cost ~70 ms to import: only when candidates are scored
-    from tui.alignment.assumptions import load_bibliographies, rank, score_candidate
+    from tui.alignment.assumptions import rank, score_candidate
+    from tui.assumptions_report import user_library
 
     entry = service.profile
     profile = entry.profile if entry else None
-    paths = [str(Path(p).expanduser()) for p in service.bibliographies]
-    library = load_bibliographies(paths) if paths else None
+    _paths, library = user_library(service.bibliographies)
     answers = [m for m in _siblings(service) if m.status is Status.COMPLETE and m.content]
-    scores = [score_candidate(m.content, [tuple(t) for t in m.meta.get("token_probs") or []]
-                              or None, profile, library, index)
+    scores = [score_candidate(m.content, m.meta.get("token_probs") or None, profile, library, index)
               for index, m in enumerate(answers)]
     ranked = [(answers[score.index], score) for score in rank(scores)]
     for place, (message, score) in enumerate(ranked, start=1):

@@ -77,23 +77,25 @@ class CoConstructionCommands:
         self._show_answer_position()
 
     def cmd_confidence(self, _arg: str) -> None:
-        last = self.service.last_answer()
-        tokens = last.meta.get("token_probs") if last else None
-        if not tokens:
-            self.say("no token probabilities for this answer (a remote server without "
-                     "logprobs, or an older answer)")
-            return
-        from tui.alignment.assumptions import hedges, summarise
+        from tui.assumptions_report import least_sure
 
-        summary = summarise([tuple(t) for t in tokens])
+        last = self.service.last_answer()
+        if last is None:
+            self.say("no answer to show the confidence of yet")
+            return
+        try:
+            spans, hedges = least_sure(last)
+        except ValueError as exc:
+            self.say(str(exc))
+            return
         text, marked = strip_control(last.content), ""
         opening, closing = ("\x1b[1;4;33m", "\x1b[0m") if self._tty() else ("«", "»")
         position = 0
-        for span in sorted(summary.spans, key=lambda s: s.start):
-            marked += text[position:span.start] + opening + text[span.start:span.end] + closing
-            position = span.end
+        for start, end in sorted(spans):
+            marked += text[position:start] + opening + text[start:end] + closing
+            position = end
         self.say(marked + text[position:])
-        for line in hedges(summary) or ["I was not unsure about any stretch of it."]:
+        for line in hedges:
             self.dim(line)
 
     def cmd_previous_answer(self, _arg: str) -> None:

@@ -22,6 +22,4 @@ def control_vector_uses(entry: ProfileEntry | None) -> tuple[ControlVectorUse, .
 
 def told_record(system_prompt: str, settings: SamplingSettings) -> dict[str, object]:
     """Exactly what the model was told for one answer: system prompt and sampling."""
-    record = asdict(settings)
-    record["control_vectors"] = [asdict(use) for use in settings.control_vectors]
-    return {"system_prompt": system_prompt, "settings": record}
+    return {"system_prompt": system_prompt, "settings": asdict(settings)}

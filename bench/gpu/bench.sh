@@ -1,7 +1,7 @@
 #!/bin/bash
 # Device call 2: assemble the model, run llama-bench, the Python benchmark and make a control vector.
 set -u
-W=/root/gpu; cd "$(dirname "$0")"; REPO=$(cd .. && pwd)
+W=/root/gpu; cd "$(dirname "$0")"; REPO=$(cd ../.. && pwd)
 cat $W/model.part1 model.part2 > $W/model.gguf && sha256sum $W/model.gguf | cut -c1-16
 export LLAMA_CPP_LIB_PATH=$W/llama.cpp/build/bin LD_LIBRARY_PATH=$W/llama.cpp/build/bin PYTHONPATH=$W/site
 B=$W/llama.cpp/build/bin

@@ -161,7 +161,8 @@ class _TokenProbe:
         self.evaluated = 0
         self.sampled = 0
         self.probs: list[float] = []  # one per sampled token, in order
-        self._distribution: np.ndarray | None = None
+        self._weights: np.ndarray | None = None  # exp(logit - max) of the last step
+        self._total = 0.0
         self.processors = llama_cpp.LogitsProcessorList([self._observe])
         original_eval, original_sample = llm.eval, llm.sample
 
@@ -172,17 +173,17 @@ class _TokenProbe:
         def counting_sample(*args: Any, **kwargs: Any) -> int:
             token = original_sample(*args, **kwargs)
             self.sampled += 1
-            if self._distribution is not None and 0 <= token < len(self._distribution):
-                self.probs.append(float(self._distribution[token]))
-            self._distribution = None
+            if self._weights is not None and 0 <= token < len(self._weights):
+                self.probs.append(float(self._weights[token]) / self._total)
+            self._weights = None
             return token
 
         llm.eval = counting_eval  # type: ignore[method-assign]
         llm.sample = counting_sample  # type: ignore[method-assign]
 
     def _observe(self, _input_ids: np.ndarray, logits: np.ndarray) -> np.ndarray:
-        exp = np.exp(logits - logits.max())
-        self._distribution = exp / exp.sum()
+        self._weights = np.exp(logits - logits.max())  # normalised only for the sampled token
+        self._total = float(self._weights.sum())
         return logits
 
 

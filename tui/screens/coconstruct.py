@@ -278,14 +278,12 @@ class CoConstructionActions:
         if view.confidence_shown:
             view.show_confidence(None)
             return
-        tokens = last.meta.get("token_probs")
-        if not tokens:
-            self._problem(ValueError("no token probabilities for this answer (a remote server "
-                                     "without logprobs, or an older answer)"))
-            return
-        from tui.alignment.assumptions import hedges, summarise
+        from tui.assumptions_report import least_sure
 
-        summary = summarise([tuple(t) for t in tokens])
-        view.show_confidence([(span.start, span.end) for span in summary.spans])
-        self.notify(" ".join(hedges(summary)) or "I was not unsure about any stretch of it.",
-                    markup=False, timeout=8)
+        try:
+            spans, hedges = least_sure(last)
+        except ValueError as exc:
+            self._problem(exc)
+            return
+        view.show_confidence(spans)
+        self.notify(" ".join(hedges), markup=False, timeout=8)
