@@ -13,13 +13,23 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import FakeEngine
+from tests.fixtures.fakes import FakeEngine
 from tui.alignment.store import Store
+from tui.application.service import ChatService
 from tui.engine.base import SamplingSettings
-from tui.models import bundled_model
-from tui.service import ChatService
+from tui.engine.model_files import bundled_model
 
 TEST_SYSTEM_PROMPT = "You are a helpful assistant. Answer briefly."
+MODEL_FIXTURES = {"model_path", "real_engine", "real_service"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that needs the real model carries the `model` marker, so that
+    `pytest -m "not model"` is a fast, model-free run: by the fixtures it uses (the real
+    model is found only through model_path), or by an explicit mark."""
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.model)
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tui.errors import ActionRefused
+
 
 @dataclass(frozen=True)
 class Action:
@@ -106,3 +108,23 @@ def parse_slash(line: str) -> tuple[Action | None, str]:
         return None, line
     name, _, rest = line[1:].partition(" ")
     return by_slash(name), rest.strip()
+
+
+def id_argument(arg: str, what: str) -> int | None:
+    """A slash command's id argument: '' -> None, '12' or '#12' -> 12; else ActionRefused."""
+    text = arg.strip().lstrip("#")
+    if not text:
+        return None
+    if not text.isdigit():
+        raise ActionRefused(f"{what} takes an id such as 12, not {arg.strip()!r}")
+    return int(text)
+
+
+def count_argument(arg: str, what: str, default: int = 1) -> int:
+    """A slash command's count argument ('' -> default); a positive whole number."""
+    text = arg.strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ActionRefused(f"{what} takes a positive whole number, not {text!r}")
+    return int(text)

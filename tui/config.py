@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from tui.alignment.files import FileIssue
+from tui.errors import FileIssue
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are coalign, a careful research assistant. Answer clearly and concisely. "

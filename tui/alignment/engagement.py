@@ -7,8 +7,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tui.errors import ActionRefused
 
-class PausedError(RuntimeError):
+
+class PausedError(ActionRefused):
     """The user paused engagement; the message says how to resume."""
 
 

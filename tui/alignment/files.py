@@ -6,7 +6,6 @@ import contextlib
 import os
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 TEMP_PREFIX = ".tmp-"  # readers skip these; a killed writer may leave one behind
@@ -52,14 +51,3 @@ def remove_stale_temp_files(folder: Path, older_than: float = 600.0) -> int:
     return removed
 
 
-@dataclass(frozen=True)
-class FileIssue:
-    """A problem in a user's file, said in one line: 'file:line: what, and how to fix it'."""
-
-    path: Path
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else str(self.path)
-        return f"{where}: {self.message}"

@@ -4,7 +4,7 @@ at, drawn from the user's own marks and diary so far."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 # Kinds of request, tried in order; the first whose words appear in the prompt wins.
@@ -57,8 +57,8 @@ class KindRecord:
         return f"{self.kind}: {share}. {verdict}"
 
 
-def build_guide(marked: Iterable[tuple[str, dict]], diary: Iterable[tuple[str, str]] = ()
-                ) -> list[KindRecord]:
+def build_guide(marked: Iterable[tuple[str, Mapping[str, object]]],
+                diary: Iterable[tuple[str, str]] = ()) -> list[KindRecord]:
     """Records per kind from (prompt, mark) pairs and (prompt, diary outcome) pairs."""
     records: dict[str, KindRecord] = {}
     for prompt, mark in marked:

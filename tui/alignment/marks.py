@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from tui.alignment.text import strip_control
+from tui.errors import ActionRefused
 
 VALIDITY = ("valid", "invalid")
 UNDERSTANDING = ("understood", "misunderstood")
@@ -54,7 +55,17 @@ class Mark:
         )
 
 
-class MarkError(ValueError):
+@dataclass(frozen=True)
+class MarkChoice:
+    """A whole mark as chosen in a form; None on an axis means 'not set'."""
+
+    validity: str | None
+    understanding: str | None
+    reason: str
+    values_at_risk: list[str]
+
+
+class MarkError(ActionRefused):
     """A /mark command that cannot be understood; the message says the accepted form."""
 
 

@@ -40,6 +40,10 @@ CREATE TABLE IF NOT EXISTS events (
     at REAL NOT NULL,
     detail TEXT NOT NULL DEFAULT ''
 );
+CREATE TABLE IF NOT EXISTS state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS messages_by_session ON messages(session_id, id);
 CREATE INDEX IF NOT EXISTS messages_by_parent ON messages(parent_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5(
@@ -74,6 +78,12 @@ def _session(row: sqlite3.Row) -> Session:
         updated_at=row["updated_at"], head_id=row["head_id"],
         message_count=row["message_count"],
     )
+
+
+def _new_id(cursor: sqlite3.Cursor) -> int:
+    """The id of the row an INSERT just added (sqlite3 always sets it after an INSERT)."""
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
 
 
 def _process_alive(pid: int | None) -> bool:
@@ -136,7 +146,7 @@ class Store:
             "INSERT INTO sessions(title, created_at, updated_at) VALUES (?, ?, ?)",
             (title, now, now),
         )
-        return self.session(cursor.lastrowid)
+        return self.session(_new_id(cursor))
 
     def session(self, session_id: int) -> Session:
         rows = self._read(
@@ -192,8 +202,8 @@ class Store:
                 (session_id, parent_id, role.value, content, status.value, now, model,
                  json.dumps(meta or {})),
             )
-            self.set_head(session_id, cursor.lastrowid)
-            return self.message(cursor.lastrowid)
+            self.set_head(session_id, _new_id(cursor))
+            return self.message(_new_id(cursor))
 
     def update_message(
         self,
@@ -286,14 +296,17 @@ class Store:
         """A new session holding a copy of the branch ending at message_id (a fork)."""
         with self._lock:
             session = self.create_session(title)
-            parent_id = None
+            parent_id: int | None = None
             for message in self.path_to(message_id):
                 copied = self.add_message(
                     session.id, parent_id, message.role, message.content, message.status,
                     message.model, {**message.meta, "copied_from": message.id},
                 )
                 parent_id = copied.id
-            self.update_message(parent_id, meta=meta)
+            if parent_id is not None:
+                self.update_message(parent_id, meta=meta)
+            elif meta:  # no such message: nothing was copied to take the metadata
+                raise KeyError(f"no message {message_id}")
             return self.session(session.id)
 
     def mark_values(self) -> list[str]:
@@ -319,6 +332,21 @@ class Store:
             " AND at >= ? ORDER BY at, id", (session_id, since))
         return [{"kind": row["kind"], "at": row["at"], "detail": row["detail"]} for row in rows]
 
+    # state every process shares (a pause, today's override of the limits) -----------
+
+    def state(self, key: str) -> Any:
+        """The JSON value stored under key, or None."""
+        rows = self._read("SELECT value FROM state WHERE key = ?", (key,))
+        return json.loads(rows[0]["value"]) if rows else None
+
+    def set_state(self, key: str, value: Any) -> None:
+        """Store a JSON value under key (None removes it)."""
+        if value is None:
+            self._write("DELETE FROM state WHERE key = ?", (key,))
+        else:
+            self._write("INSERT INTO state(key, value) VALUES (?, ?) ON CONFLICT(key)"
+                        " DO UPDATE SET value = excluded.value", (key, json.dumps(value)))
+
     def answer_stats(self, since: float = 0.0) -> list[tuple[float, str, dict[str, Any]]]:
         """(created_at, profile name, stats) of every answer since a time: the usage meter."""
         rows = self._read(
@@ -329,7 +357,9 @@ class Store:
         return [(row["created_at"], row["profile"] or "-", json.loads(row["stats"]))
                 for row in rows]
 
-    def marked_prompts(self, model: str | None, profile: str | None) -> list[tuple[str, dict]]:
+    def marked_prompts(
+        self, model: str | None, profile: str | None
+    ) -> list[tuple[str, dict[str, Any]]]:
         """(prompt, mark) for every marked answer of this model under this profile."""
         rows = self._read(
             "SELECT p.content AS prompt, json_extract(a.meta, '$.mark') AS mark"

@@ -11,11 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from tui.engine.base import ControlVectorUse
 from tui.errors import ControlVectorError
+
+if TYPE_CHECKING:
+    from gguf import GGUFReader
 
 HOW_TO_MAKE = ("make one for this model with llama.cpp's llama-cvector-generator "
                "(README: Control vectors)")
@@ -34,8 +38,8 @@ class ControlVector:
         return len(next(iter(self.directions.values())))
 
 
-def _string_field(reader: object, key: str) -> str:
-    field = reader.fields.get(key)  # type: ignore[attr-defined]
+def _string_field(reader: GGUFReader, key: str) -> str:
+    field = reader.fields.get(key)
     if field is None:
         return ""
     try:

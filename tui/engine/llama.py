@@ -15,10 +15,10 @@ import logging
 import os
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 # llama.cpp's OpenMP threads spin at barriers by default. When anything else holds a core
 # (another program, the UI thread) generation collapses: 1-8 tokens/s instead of ~50 were
@@ -46,6 +46,7 @@ log = logging.getLogger("coalign.llama")
 _GGML_LEVELS = {1: logging.DEBUG, 2: logging.INFO, 3: logging.WARNING, 4: logging.ERROR}  # ggml.h
 _last_level = [logging.DEBUG]
 _RESERVED_TOKENS = 16  # room for the chat template's markers around the answer
+T = TypeVar("T")
 
 
 @llama_cpp.llama_log_callback
@@ -104,6 +105,24 @@ class _AbortFlag:
 
     def is_set(self) -> bool:
         return self._buffer[0] != b"\0"
+
+
+def _llama_messages(
+    messages: list[dict[str, str]],
+) -> list[llama_cpp.ChatCompletionRequestMessage]:
+    """Role/content dicts as llama_cpp's per-role message types (a Role is one of three)."""
+    typed: list[llama_cpp.ChatCompletionRequestMessage] = []
+    for message in messages:
+        role, content = message["role"], message["content"]
+        if role == "system":
+            typed.append({"role": "system", "content": content})
+        elif role == "user":
+            typed.append({"role": "user", "content": content})
+        elif role == "assistant":
+            typed.append({"role": "assistant", "content": content})
+        else:
+            raise ValueError(f"unknown chat role {role!r}")
+    return typed
 
 
 def _joint(probs: list[float]) -> float | None:
@@ -166,7 +185,7 @@ class _TokenProbe:
         self.processors = llama_cpp.LogitsProcessorList([self._observe])
         original_eval, original_sample = llm.eval, llm.sample
 
-        def counting_eval(tokens: Any) -> None:
+        def counting_eval(tokens: Sequence[int]) -> None:
             original_eval(tokens)
             self.evaluated += len(tokens)
 
@@ -233,7 +252,15 @@ class LlamaEngine:
     def load_error(self) -> Exception | None:
         if self._loaded is None or not self._loaded.done():
             return None
-        return self._loaded.exception()
+        return self._load_failure()
+
+    def _load_failure(self) -> Exception | None:
+        """What the finished load raised; SystemExit and the like were no load failure."""
+        assert self._loaded is not None
+        error = self._loaded.exception()
+        if error is None or isinstance(error, Exception):
+            return error
+        raise error
 
     def _load(self) -> EngineInfo:
         check_model_file(self.model_path)
@@ -295,15 +322,17 @@ class LlamaEngine:
     def _generate(
         self, generation: Generation, messages: list[dict[str, str]], settings: SamplingSettings
     ) -> None:
-        assert self._loaded is not None
-        if (error := self._loaded.exception()) is not None:
-            generation.finish(error)
+        if (failure := self._load_failure()) is not None:
+            generation.finish(failure)
             return
         llm, counter, stats = self._llm, self._counter, generation.stats
         assert llm is not None and counter is not None
         self._abort.clear()
         self._current = generation
-        generation.on_stop(lambda: self._current is generation and self._abort.set())
+        def abort_if_current() -> None:
+            if self._current is generation:
+                self._abort.set()
+        generation.on_stop(abort_if_current)
         messages, max_tokens = self._fit_context(llm, messages, settings.max_tokens)
         try:
             self._steer(llm, settings.control_vectors)
@@ -316,29 +345,31 @@ class LlamaEngine:
         assigned = 0
         started, cpu_started = monotonic(), time.process_time()
         first_token_at = 0.0
-        stream = None
+        stream: Generator[llama_cpp.CreateChatCompletionStreamResponse, None, None] | None = None
         error: Exception | None = None
         try:
-            stream = llm.create_chat_completion(
-                messages=messages, stream=True, temperature=settings.temperature,
-                max_tokens=max_tokens, seed=settings.seed, top_p=settings.top_p,
-                repeat_penalty=settings.repeat_penalty, logits_processor=counter.processors,
-                grammar=_grammar(settings.json_schema),
+            response = llm.create_chat_completion(
+                messages=_llama_messages(messages), stream=True,
+                temperature=settings.temperature, max_tokens=max_tokens, seed=settings.seed,
+                top_p=settings.top_p, repeat_penalty=settings.repeat_penalty,
+                logits_processor=counter.processors, grammar=_grammar(settings.json_schema),
             )
+            assert isinstance(response, Generator)  # stream=True: a generator of chunks
+            stream = response
             for chunk in stream:
                 if generation.stop_event.is_set():
                     break
                 choice = chunk["choices"][0]
                 piece = choice["delta"].get("content")
-                if piece:
+                if isinstance(piece, str) and piece:
                     if not first_token_at:
                         first_token_at = monotonic()
                         stats.prompt_tokens = llm.n_tokens
                         stats.prompt_evaluated = counter.evaluated - evaluated_before
                     generation.push(piece, _joint(counter.probs[assigned:]))
                     assigned = len(counter.probs)
-                if choice.get("finish_reason"):
-                    stats.finish_reason = choice["finish_reason"]
+                if finish_reason := choice.get("finish_reason"):
+                    stats.finish_reason = finish_reason
         except RuntimeError as exc:
             if not generation.stop_event.is_set():  # an abort we asked for is not an error
                 error = exc
@@ -400,10 +431,13 @@ class LlamaEngine:
 
     # tools for tests and the benchmark -----------------------------------------
 
-    def run_on_owner(self, job: Callable[[llama_cpp.Llama], Any]) -> Any:
+    def run_on_owner(self, job: Callable[[llama_cpp.Llama], T]) -> T:
         """Run job(llm) on the owner thread and return its result."""
         self.wait_loaded()
-        return self._owner.submit(lambda: job(self._llm)).result()
+        def run() -> T:
+            assert self._llm is not None
+            return job(self._llm)
+        return self._owner.submit(run).result()
 
     def close(self) -> None:
         def release() -> None:

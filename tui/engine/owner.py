@@ -15,26 +15,26 @@ class OwnerThread:
     """Runs submitted callables one at a time on a single daemon thread."""
 
     def __init__(self, name: str) -> None:
-        self._jobs: queue.SimpleQueue[tuple[Callable[[], object], Future[object]] | None] = (
-            queue.SimpleQueue()
-        )
+        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
     def submit(self, job: Callable[[], T]) -> Future[T]:
         future: Future[T] = Future()
-        self._jobs.put((job, future))  # type: ignore[arg-type]
-        return future
 
-    def _run(self) -> None:
-        while (item := self._jobs.get()) is not None:
-            job, future = item
+        def run() -> None:
             if not future.set_running_or_notify_cancel():
-                continue
+                return
             try:
                 future.set_result(job())
             except BaseException as exc:  # noqa: BLE001 - handed to the caller
                 future.set_exception(exc)
+        self._jobs.put(run)
+        return future
+
+    def _run(self) -> None:
+        while (run := self._jobs.get()) is not None:
+            run()
 
     def shutdown(self, timeout: float | None = 5.0) -> None:
         self._jobs.put(None)

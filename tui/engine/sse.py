@@ -25,7 +25,7 @@ def events(lines: Iterable[bytes]) -> Iterator[Event]:
     An event cut off by the end of the stream is still returned: a dropped connection
     then shows up as a truncated JSON text or a missing [DONE], which the caller reports.
     """
-    kind, data = "data", []
+    kind, data = "data", list[str]()
     for raw in lines:
         line = raw.decode("utf-8", "replace").rstrip("\r\n")
         if not line:

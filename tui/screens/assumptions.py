@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -13,10 +12,13 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
-from tui import assumptions_report, disclosure
 from tui.alignment.conversation import Message
 from tui.alignment.text import strip_control
+from tui.application import assumptions as assumptions_report
+from tui.application import disclosure
+from tui.application.service import ChatService
 from tui.engine.base import Generation
+from tui.widgets.highlight import highlighted
 
 STREAM_REFRESH_SECONDS = 0.25
 
@@ -27,14 +29,6 @@ def section_text(section: assumptions_report.Section) -> Text:
     text.append(f"\n{section.provenance}", style="dim italic")
     for line in section.lines:
         text.append("\n" + strip_control(line))
-    return text
-
-
-def answer_text(answer: Message, spans: list[tuple[int, int]]) -> Text:
-    """The answer, literal, with its least confident stretches underlined and tinted."""
-    text = Text(strip_control(answer.content))
-    for start, end in spans:
-        text.stylize("bold underline yellow", start, end)
     return text
 
 
@@ -58,7 +52,7 @@ class AssumptionsScreen(ModalScreen[None]):
         Binding("n", "step(1)", "Next answer"),
     ]
 
-    def __init__(self, service: Any, answers: list[Message], index: int) -> None:
+    def __init__(self, service: ChatService, answers: list[Message], index: int) -> None:
         super().__init__()
         self.service = service
         self.answers = answers
@@ -86,7 +80,8 @@ class AssumptionsScreen(ModalScreen[None]):
         self.query_one("#heading", Label).update(Text(
             f"Answer {self.index + 1} of {len(self.answers)} (message #{self.answer.id}) · "
             "d asks the model for its own account · p/n other answers · Esc closes"))
-        self.query_one("#response", Static).update(answer_text(self.answer, report.low_spans))
+        response = highlighted(self.answer.content, report.low_spans)
+        self.query_one("#response", Static).update(response)
         for section in report.sections:
             self.query_one(f"#section-{section.key}", Static).update(section_text(section))
 

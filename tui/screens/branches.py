@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from tui.alignment.text import strip_control
+from tui.application.listing import single_line
+from tui.application.service import Branch
 from tui.screens.picker import PickerScreen
-from tui.service import Branch
 
 
 def branch_line(branch: Branch) -> Text:
     """'▶ last prompt  · 6 messages', the prompt shown literally."""
-    prompt = strip_control(branch.prompt).replace("\n", " ")[:80] or "(empty)"
+    prompt = single_line(branch.prompt, 80, empty="(empty)")
     line = Text("▶ " if branch.current else "  ", style="bold")
     line.append(prompt, style="bold" if branch.current else "")
     line.append(f"  · {branch.length} messages · #{branch.leaf.id}", style="dim")

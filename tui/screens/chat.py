@@ -14,14 +14,20 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
-from tui.actions import parse_slash
+from tui.actions import id_argument, parse_slash
 from tui.alignment.conversation import Message, Role, Status
-from tui.diary_recorder import DiaryRecorder
+from tui.alignment.engagement import PausedError
+from tui.application.diary import DiaryRecorder
+from tui.application.listing import session_summaries
+from tui.application.service import ChatService
+from tui.application.turn import Turn
+from tui.errors import ActionRefused, LimitReached
+from tui.output.lines import one_line
 from tui.screens.coconstruct import CoConstructionActions
 from tui.screens.help import HelpScreen
 from tui.screens.limit import LimitScreen
 from tui.screens.sessions import SessionsScreen
-from tui.screens.widgets import (
+from tui.widgets.conversation import (
     THINKING,
     WAITING,
     AnswerView,
@@ -30,7 +36,6 @@ from tui.screens.widgets import (
     StatusLine,
     UserMessage,
 )
-from tui.service import ChatService, Turn
 
 FRAME_SECONDS = 0.25  # post streamed text to the UI at most this often (see StreamView)
 
@@ -159,13 +164,13 @@ class ChatScreen(CoConstructionActions, Screen):
 
     async def run_turn(self, start: Callable[[], Turn], prompt: str | None = None) -> None:
         """Show a new answer (under a new prompt, if given) and generate it in a worker."""
-        pause = self.service.engagement.paused
-        if pause is not None:
-            self.notify(f"{pause.describe(time.time())}. Resume with F7 or /resume.",
-                        severity="warning", markup=False)
+        try:  # checked here too, so that nothing is shown for a refused turn
+            self.service.check_can_answer()
+        except LimitReached as exc:
+            self.app.push_screen(LimitScreen(exc.described), self._after_limit)
             return
-        if (limit := self.service.limit_blocks()) is not None:
-            self.app.push_screen(LimitScreen(limit), self._after_limit)
+        except PausedError as exc:
+            self.notify(f"{one_line(exc)} (F7).", severity="warning", markup=False)
             return
         messages = self.query_one("#messages", VerticalScroll)
         loaded = self.service.engine.info is not None
@@ -249,13 +254,12 @@ class ChatScreen(CoConstructionActions, Screen):
         if self._refuse_while_busy():
             return
         if not session_id:
-            self.app.push_screen(SessionsScreen(self.service.store.sessions()), self._open)
+            self.app.push_screen(SessionsScreen(session_summaries(self.service.store)), self._open)
             return
         try:
-            await self._open(int(session_id))
-        except (KeyError, ValueError):
-            self.notify(f"No session {session_id}; /open alone lists them.",
-                        severity="error", markup=False)
+            await self._open(id_argument(session_id, "/open"))
+        except ActionRefused as exc:
+            self.notify(one_line(exc), severity="error", markup=False)
 
     async def _open(self, session_id: int | None) -> None:
         if session_id is not None:

@@ -7,24 +7,28 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Input
 
-from tui import candidates
+from tui.actions import count_argument, id_argument
 from tui.alignment.engagement import parse_pause
-from tui.alignment.marks import MarkError, parse_mark
-from tui.profile_commands import profile_command
+from tui.alignment.marks import Mark, MarkChoice
+from tui.application import candidates
+from tui.application.profiles import profile_command
+from tui.errors import ActionRefused
+from tui.output.lines import one_line
 from tui.screens.branches import BranchesScreen
 from tui.screens.diary import DiaryScreen
 from tui.screens.diary_list import DiaryListScreen
-from tui.screens.mark import MarkChoice, MarkScreen
+from tui.screens.mark import MarkScreen
 from tui.screens.pause import PauseScreen
 from tui.screens.profile import ProfileScreen
 from tui.screens.text import TextScreen
-from tui.screens.widgets import AnswerView
+from tui.widgets.conversation import AnswerView
 
 if TYPE_CHECKING:
     from tui.alignment.diary.entry import DiaryEntry
     from tui.alignment.profiles.library import ProfileEntry
-    from tui.diary_recorder import DiaryRecorder
-    from tui.service import ChatService, Turn
+    from tui.application.diary import DiaryRecorder
+    from tui.application.service import ChatService
+    from tui.application.turn import Turn
 
 
 class CoConstructionActions:
@@ -46,15 +50,14 @@ class CoConstructionActions:
 
     def _problem(self, exc: Exception) -> None:
         """A refused action as one line (never markup, never a traceback)."""
-        message = str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
-        self.notify(message, severity="warning", markup=False)
+        self.notify(one_line(exc), severity="warning", markup=False)
 
     async def action_rewind(self, steps: str = "") -> None:
         if self._refuse_while_busy():
             return
         try:
-            prompt = self.service.rewind(int(steps) if steps.strip() else 1)
-        except ValueError as exc:
+            prompt = self.service.rewind(count_argument(steps, "/rewind"))
+        except ActionRefused as exc:
             self._problem(exc)
             return
         await self.show_transcript()
@@ -68,18 +71,17 @@ class CoConstructionActions:
     async def action_retry(self, arg: str = "") -> None:
         if self._refuse_while_busy():
             return
-        last = self.service.last_answer()
-        mark = self.service.mark_of(last) if last else None
-        feedback = arg.strip().lower() != "plain" and mark is not None and mark.calls_for_retry
-        if last is None:
-            self._problem(ValueError("nothing to retry yet"))
+        if self.service.last_answer() is None:
+            self._problem(ActionRefused("nothing to retry yet"))
             return
+        plain = arg.strip().lower() == "plain"
+        mark = None if plain else self.service.feedback_for_retry()
         views = list(self.query(AnswerView))
         if views:
             await views[-1].remove()
-        if feedback:
+        if mark is not None:
             self.notify(f"Retrying, and telling the model: {mark.badge}", markup=False)
-        await self.run_turn(lambda: self.service.retry(feedback=feedback))
+        await self.run_turn(lambda: self.service.retry(feedback=not plain))
 
     async def action_previous_answer(self) -> None:
         await self._switch_answer(-1)
@@ -92,7 +94,7 @@ class CoConstructionActions:
             return
         try:
             self.service.switch_answer(step)
-        except ValueError as exc:
+        except ActionRefused as exc:
             self._problem(exc)
             return
         await self.show_transcript()
@@ -100,12 +102,17 @@ class CoConstructionActions:
     async def action_branches(self, leaf_id: str = "") -> None:
         if self._refuse_while_busy():
             return
-        if leaf_id.strip():
-            await self._open_branch(int(leaf_id.strip().lstrip("#")))
+        try:
+            chosen = id_argument(leaf_id, "/branches")
+        except ActionRefused as exc:
+            self._problem(exc)
+            return
+        if chosen is not None:
+            await self._open_branch(chosen)
             return
         branches = self.service.branches()
         if not branches:
-            self._problem(ValueError("no conversation yet"))
+            self._problem(ActionRefused("no conversation yet"))
             return
         self.app.push_screen(BranchesScreen(branches), self._open_branch)
 
@@ -114,7 +121,7 @@ class CoConstructionActions:
             return
         try:
             self.service.open_branch(leaf_id)
-        except KeyError as exc:
+        except ActionRefused as exc:
             self._problem(exc)
             return
         await self.show_transcript()
@@ -123,8 +130,8 @@ class CoConstructionActions:
         if self._refuse_while_busy():
             return
         try:
-            session = self.service.fork(int(message_id.lstrip("#")) if message_id.strip() else None)
-        except (ValueError, KeyError) as exc:
+            session = self.service.fork(id_argument(message_id, "/fork"))
+        except ActionRefused as exc:
             self._problem(exc)
             return
         await self.show_transcript()
@@ -133,34 +140,25 @@ class CoConstructionActions:
     async def action_mark(self, arg: str = "") -> None:
         last = self.service.last_answer()
         if last is None:
-            self._problem(ValueError("mark needs an answer: ask something first"))
+            self._problem(ActionRefused("mark needs an answer: ask something first"))
             return
         if not arg.strip():
             screen = MarkScreen(last.content, self.service.mark_of(last),
                                 self.service.values_in_use())
-            self.app.push_screen(screen, self._save_mark)
+            self.app.push_screen(screen, self._save_form_mark)
             return
         try:
-            axes, reason, values = parse_mark(arg)
-        except MarkError as exc:
+            mark = self.service.mark_from_command(arg)
+        except ActionRefused as exc:
             self._problem(exc)
             return
-        await self._save_mark(MarkChoice(axes.get("validity"), axes.get("understanding"),
-                                         reason, values), from_command=True)
+        self._show_mark(mark)
 
-    async def _save_mark(self, choice: MarkChoice | None, from_command: bool = False) -> None:
-        if choice is None:
-            return
-        if from_command:  # a command changes only what it names
-            change = {k: v for k, v in (("validity", choice.validity),
-                                        ("understanding", choice.understanding)) if v}
-            change |= {"reason": choice.reason or None,
-                       "values_at_risk": choice.values_at_risk or None}
-        else:  # the dialog shows every field, so it sets every field
-            change = {"validity": choice.validity or "",
-                      "understanding": choice.understanding or "",
-                      "reason": choice.reason, "values_at_risk": choice.values_at_risk}
-        mark = self.service.mark(**change)
+    def _save_form_mark(self, choice: MarkChoice | None) -> None:
+        if choice is not None:
+            self._show_mark(self.service.mark_from_form(choice))
+
+    def _show_mark(self, mark: Mark) -> None:
         marked = self.service.last_answer()
         views = list(self.query(AnswerView))
         if views and marked is not None:  # in place: the answer may still be streaming
@@ -172,7 +170,7 @@ class CoConstructionActions:
     async def action_profile(self, arg: str = "") -> None:
         library = self.service.profiles
         if library is None:
-            self._problem(ValueError("value profiles are not available here"))
+            self._problem(ActionRefused("value profiles are not available here"))
             return
         if not arg.strip():
             self.app.push_screen(ProfileScreen(library, self.service.profile), self._use_profile)
@@ -194,16 +192,16 @@ class CoConstructionActions:
 
     async def action_diary(self, note: str = "") -> None:
         if self.diary is None:
-            self._problem(ValueError("the diary is not available here"))
+            self._problem(ActionRefused("the diary is not available here"))
             return
         try:
             draft = self.diary.draft()
-        except ValueError as exc:
+        except ActionRefused as exc:
             self._problem(exc)
             return
-        if note.strip():  # `/diary NOTE`: save at once, the quick way
-            draft.outcome_note = note.strip()
-            self._save_diary(draft)
+        if note.strip():  # `/diary [OUTCOME] NOTE`: save at once, the quick way
+            saved = self.diary.save_quick(note)
+            self.notify(f"Diary entry {saved.id} saved.", markup=False)
             return
         self.app.push_screen(DiaryScreen(draft), self._save_diary)
 
@@ -219,7 +217,7 @@ class CoConstructionActions:
         try:
             minutes, why = parse_pause(arg)
             screen = PauseScreen(self.service, minutes, why, start_now=bool(arg.strip()))
-        except ValueError as exc:
+        except ActionRefused as exc:
             self._problem(exc)
             return
         self.app.push_screen(screen)
@@ -230,7 +228,7 @@ class CoConstructionActions:
 
     def action_diary_list(self, where: str = "") -> None:
         if self.diary is None:
-            self._problem(ValueError("the diary is not available here"))
+            self._problem(ActionRefused("the diary is not available here"))
             return
         self.app.push_screen(DiaryListScreen(self.diary.store, where.strip()))
 
@@ -239,12 +237,13 @@ class CoConstructionActions:
         self.app.push_screen(TextScreen("When is it useful?", self.service.guide(diary)))
 
     def action_assumptions(self, arg: str = "") -> None:
-        from tui import assumptions_report  # the analysis modules cost ~70 ms at start-up
+        # the analysis modules cost ~70 ms at start-up: imported on first use
+        from tui.application import assumptions as assumptions_report
         from tui.screens.assumptions import AssumptionsScreen
 
         try:
             answers, index, ask = assumptions_report.select(self.service, arg)
-        except ValueError as exc:
+        except ActionRefused as exc:
             self._problem(exc)
             return
         screen = AssumptionsScreen(self.service, answers, index)
@@ -256,13 +255,13 @@ class CoConstructionActions:
         """When the profile asks for N candidates: generate the next, or show the best."""
         step = candidates.next_step(self.service)
         if step == candidates.GENERATE:
-            number = candidates.answers_so_far(self.service) + 1
-            self.notify(f"Candidate {number} of {candidates.wanted(self.service)}: your profile "
+            number, wanted = candidates.progress(self.service)
+            self.notify(f"Candidate {number} of {wanted}: your profile "
                         "asks for several answers and shows the best (Esc stops).", markup=False)
             views = list(self.query(AnswerView))
             if views:
                 await views[-1].remove()
-            await self.run_turn(lambda: self.service.retry(meta={"candidate": number}))
+            await self.run_turn(lambda: candidates.generate_next(self.service))
         elif step == candidates.CHOOSE:
             ranked = candidates.choose_best(self.service)
             await self.show_transcript()
@@ -272,17 +271,17 @@ class CoConstructionActions:
         views = list(self.query(AnswerView))
         last = self.service.last_answer()
         if not views or last is None:
-            self._problem(ValueError("no answer to show the confidence of yet"))
+            self._problem(ActionRefused("no answer to show the confidence of yet"))
             return
         view = views[-1]
         if view.confidence_shown:
             view.show_confidence(None)
             return
-        from tui.assumptions_report import least_sure
+        from tui.application.assumptions import least_sure
 
         try:
             spans, hedges = least_sure(last)
-        except ValueError as exc:
+        except ActionRefused as exc:
             self._problem(exc)
             return
         view.show_confidence(spans)

@@ -9,8 +9,6 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from tui.alignment.usage import LimitStatus
-
 
 class LimitScreen(ModalScreen[bool]):
     """Dismisses True when the user deliberately overrides (o), False on Esc."""
@@ -24,15 +22,15 @@ class LimitScreen(ModalScreen[bool]):
     """
     BINDINGS = [Binding("o", "override", "Override for today"), Binding("escape", "stop", "Stop")]
 
-    def __init__(self, status: LimitStatus) -> None:
+    def __init__(self, described: str) -> None:
         super().__init__()
-        self.status = status
+        self.described = described
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Daily limit reached")
             yield Static(Text(
-                f"Your profile's daily limit: {self.status.describe()}.\n"
+                f"Your profile's daily limit: {self.described}.\n"
                 "Stepping away is a choice too. Esc stops here; o goes on for the rest of "
                 "today (the override is recorded)."))
 

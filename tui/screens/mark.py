@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,20 +10,10 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
-from tui.alignment.marks import UNDERSTANDING, VALIDITY, Mark
+from tui.alignment.marks import UNDERSTANDING, VALIDITY, Mark, MarkChoice
 from tui.alignment.text import strip_control
 
 UNSET = "not set"
-
-
-@dataclass(frozen=True)
-class MarkChoice:
-    """What the user chose in the dialog; None on an axis means 'not set'."""
-
-    validity: str | None
-    understanding: str | None
-    reason: str
-    values_at_risk: list[str]
 
 
 def _axis(options: tuple[str, ...], current: str | None, axis_id: str) -> RadioSet:

@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from tui.service import ChatService
+from tui.application.service import ChatService
 
 
 class PauseScreen(ModalScreen[None]):

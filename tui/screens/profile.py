@@ -15,8 +15,8 @@ from tui.alignment.profiles.edit import apply_setting
 from tui.alignment.profiles.errors import ProfileError
 from tui.alignment.profiles.library import ProfileEntry, ProfileLibrary
 from tui.alignment.profiles.schema import Filters, Profile, humanise
-from tui.profile_commands import entry_line
-from tui.screens.slider import Slider
+from tui.application.profiles import entry_line
+from tui.widgets.slider import Slider
 
 FILTER_FIELDS = (("years", "Years (FROM-TO)", "such as 1990-2026"),
                  ("languages", "Languages", "such as English, German"),

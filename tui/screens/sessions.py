@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-import time
-
 from rich.text import Text
 
-from tui.alignment.conversation import Session
-from tui.alignment.text import strip_control
+from tui.application.listing import SessionSummary
 from tui.screens.picker import PickerScreen
 
 
-def session_line(session: Session) -> Text:
+def session_line(session: SessionSummary) -> Text:
     """'title  2024-05-01 14:02  · 6 messages', the title shown literally."""
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(session.updated_at))
-    title = strip_control(session.title).replace("\n", " ") or "(untitled)"
-    line = Text(title, style="bold")
-    line.append(f"  {when} · {session.message_count} messages", style="dim")
+    line = Text(session.title, style="bold")
+    line.append(f"  {session.updated} · {session.messages} messages", style="dim")
     return line
 
 
 class SessionsScreen(PickerScreen):
     """Lists past sessions; dismisses with the chosen id, or None."""
 
-    def __init__(self, sessions: list[Session]) -> None:
+    def __init__(self, sessions: list[SessionSummary]) -> None:
         super().__init__("Open a session (Enter), or Esc to cancel",
                          [(s.id, session_line(s)) for s in sessions],
                          empty="No past sessions yet. Esc to go back.")

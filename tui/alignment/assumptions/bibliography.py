@@ -14,6 +14,7 @@ from pathlib import Path
 import bibtexparser
 from bibtexparser import middlewares
 from bibtexparser.model import (
+    Block,
     DuplicateBlockKeyBlock,
     DuplicateFieldKeyBlock,
     Entry,
@@ -22,8 +23,8 @@ from bibtexparser.model import (
 )
 from pylatexenc.latex2text import LatexNodes2Text
 
-from tui.alignment.files import FileIssue
 from tui.alignment.text import strip_control
+from tui.errors import FileIssue
 
 _ARXIV_ID = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
 _YEAR = re.compile(r"\b(1\d{3}|20\d{2})\b")
@@ -131,6 +132,12 @@ def _surnames(entry: Entry) -> tuple[str, ...]:
     return tuple(name for name in names if name and name.casefold() != "others")
 
 
+def _line(block: Block) -> int:
+    """The 1-based line a block starts on (bibtexparser sets it on every block it reads)."""
+    assert block.start_line is not None
+    return block.start_line + 1
+
+
 def _entry(entry: Entry, path: Path) -> BibEntry:
     year = _YEAR.search(_field(entry, "year") or _field(entry, "date"))
     arxiv = ""
@@ -139,13 +146,13 @@ def _entry(entry: Entry, path: Path) -> BibEntry:
         found = _ARXIV_ID.search(" ".join(_field(entry, k) for k in ("eprint", "journal", "doi")))
         arxiv = found.group(1) if found else ""
     venue = next((v for k in ("journal", "booktitle", "publisher") if (v := _field(entry, k))), "")
-    return BibEntry(clean(entry.key), path, entry.start_line + 1, _surnames(entry),
+    return BibEntry(clean(entry.key), path, _line(entry), _surnames(entry),
                     int(year.group(1)) if year else None, _field(entry, "title"),
                     normal_doi(_field(entry, "doi")), arxiv, venue)
 
 
 def _issue(path: Path, block: ParsingFailedBlock) -> LoadIssue:
-    line = block.start_line + 1
+    line = _line(block)
     if isinstance(block, DuplicateBlockKeyBlock):
         return LoadIssue(path, line, f"the key '{_plain(block.key)}' is used twice; the second "
                                      "entry was skipped: give it a key of its own")
@@ -159,8 +166,9 @@ def _issue(path: Path, block: ParsingFailedBlock) -> LoadIssue:
         return LoadIssue(path, line, f"an entry's LaTeX could not be decoded ({why}); it was "
                                      "skipped: simplify its accents or commands")
     reason = _plain(str(getattr(block.error, "abort_reason", block.error))).rstrip(".")
-    last = line + block.raw.count("\n")
-    head = _HEAD.match(block.raw)
+    raw = block.raw or ""  # always set on blocks read from a file
+    last = line + raw.count("\n")
+    head = _HEAD.match(raw)
     what = f"entry '{_plain(head[2])}' (@{head[1]})" if head else "a block"
     return LoadIssue(path, line, f"{what} could not be read ({reason}); it was skipped: check "
                                  f"its braces and quotes between lines {line} and {last}")

@@ -92,7 +92,7 @@ def m49_table() -> dict[str, M49]:
     source = resources.files(__package__).joinpath("data", "m49.csv")
     lines = [line for line in source.read_text(encoding="utf-8").splitlines()
              if line and not line.startswith("#")]
-    table = {}
+    table: dict[str, M49] = {}
     for row in csv.DictReader(lines):
         where = M49(row["region"], row["sub_region"], row["intermediate_region"])
         table.update((code, where) for code in row["countries"].split())

@@ -62,23 +62,27 @@ def _norm(header: str | None) -> str:
 
 def _entry(row: dict[str, str], columns: dict[str, str | None], pseudonym: str,
            consent: bool) -> DiaryEntry:
-    data: dict[str, object] = {}
+    text: dict[str, str] = {}  # entry field (a HEADERS value) -> the cell's text
     for header, target in columns.items():
         if target and row.get(header) is not None:
-            data[target] = row[header].strip()
-    if not data.get("misaligned_response"):
+            text[target] = row[header].strip()
+    if not text.get("misaligned_response"):
         raise DiaryError("misaligned_response is empty; fill it in")
-    outcome = _OUTCOME_WORDS.get(_norm(str(data.get("final_outcome", ""))))
+    outcome = _OUTCOME_WORDS.get(_norm(text.get("final_outcome", "")))
     if outcome is None:
-        raise DiaryError(f"final_outcome {data['final_outcome']!r} is unknown; "
+        raise DiaryError(f"final_outcome {text['final_outcome']!r} is unknown; "
                          f"use one of {', '.join(OUTCOMES)}")
-    data["final_outcome"] = outcome
-    values = str(data.pop("values_at_risk", ""))
-    data["values_at_risk"] = [v.strip().lstrip("#") for v in re.split(r"[,;]", values)
-                              if v.strip().lstrip("#")]
-    created = _date(str(data.pop("created_at", "")))
-    entry = DiaryEntry(**data, pseudonym=pseudonym, consent=consent,  # type: ignore[arg-type]
-                       created_at=created, id=new_id(created) if created else "")
+    values = [v.strip().lstrip("#") for v in re.split(r"[,;]", text.get("values_at_risk", ""))
+              if v.strip().lstrip("#")]
+    created = _date(text.get("created_at", ""))
+    entry = DiaryEntry(
+        misaligned_response=text["misaligned_response"],
+        initial_prompting=text.get("initial_prompting", ""),
+        intuitive_intervention=text.get("intuitive_intervention", ""),
+        final_outcome=outcome, outcome_note=text.get("outcome_note", ""),
+        values_at_risk=values, model=text.get("model", ""),
+        pseudonym=pseudonym, consent=consent,
+        created_at=created, id=new_id(created) if created else "")
     return entry.validate()
 
 

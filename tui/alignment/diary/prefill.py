@@ -28,8 +28,7 @@ def entry_from_exchange(prompt_text: str, response_text: str,
     """A draft entry with the paper's four fields filled from plain transcript data."""
     meta = message_meta or {}
     mark = meta.get("mark") or {}
-    events = [normalise_event(e) for e in later_events]
-    events = [e for e in events if e is not None]
+    events = [e for e in map(normalise_event, later_events) if e is not None]
     return DiaryEntry(
         initial_prompting=prompt_text.strip(),
         misaligned_response=response_text.strip() or "(empty answer)",

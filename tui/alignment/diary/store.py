@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,7 +96,7 @@ class DiaryStore:
                 entries.append(entry)
         return entries
 
-    def _files(self) -> list[Path]:
+    def _files(self) -> builtins.list[Path]:  # `list` here is the method above
         if not self.folder.is_dir():
             return []
         return sorted(p for p in self.folder.glob(f"*{SUFFIX}") if not p.name.startswith("."))

@@ -77,7 +77,8 @@ def _write_key(path: Path, key: dict[str, str]) -> None:
         with open(path, "w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["original", "pseudonym"])
-            writer.writerows(sorted(key.items(), key=lambda item: item[1]))
+            by_pseudonym = sorted(key.items(), key=lambda item: item[1])
+            writer.writerows(by_pseudonym)
     except OSError as exc:
         raise DiaryError(f"cannot write the pseudonym key {path}: {exc.strerror}") from None
 

@@ -1,0 +1,1 @@
+"""The application layer: every action's behaviour, once, for every front end."""

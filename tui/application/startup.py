@@ -1,0 +1,114 @@
+"""Assemble a ChatService from paths, config, flags and the chosen model."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from tui.alignment.diary.store import DiaryStore
+from tui.alignment.profiles.library import ProfileEntry, ProfileLibrary
+from tui.alignment.store import Store
+from tui.application.diary import DiaryRecorder
+from tui.application.profiles import open_library
+from tui.application.service import ChatService
+from tui.config import DEFAULT_SYSTEM_PROMPT, Config, load_config
+from tui.engine.base import Engine, SamplingSettings, UnavailableEngine
+from tui.engine.model_files import ModelChoice, resolve_model
+from tui.errors import CoalignError, RemoteError
+from tui.paths import Paths, default_paths
+
+
+@dataclass
+class Startup:
+    """Everything an interface needs to start, plus notices to show the user."""
+
+    paths: Paths
+    config: Config
+    service: ChatService
+    model: ModelChoice | None
+    diary: DiaryRecorder
+    notices: list[str] = field(default_factory=list)
+
+
+def configure_logging(paths: Paths) -> None:
+    """Send coalign's and llama.cpp's log lines to a file, never to the terminal."""
+    handler = logging.FileHandler(paths.log_file, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+
+
+def open_engine(
+    config: Config, model_flag: str | None, paths: Paths
+) -> tuple[Engine, ModelChoice | None]:
+    """The engine config asks for: a local GGUF file (and which), or an OpenAI-compatible
+    server (--backend openai, where --model names the server's model)."""
+    if config.backend == "openai":
+        from tui.engine.remote import RemoteEngine
+
+        if not config.base_url:
+            raise RemoteError("--backend openai needs the server's address: pass --base-url "
+                              "URL or set base_url in config.toml")
+        return RemoteEngine(
+            config.base_url, model=model_flag or config.remote_model,
+            api_key_env=config.api_key_env, connect_timeout=config.connect_timeout,
+            request_timeout=config.request_timeout,
+        ), None
+    choice = resolve_model(model_flag, config.model, paths.user_models_dir)
+    from tui.engine.llama import LlamaEngine  # imports llama_cpp: only when a model is used
+
+    return LlamaEngine(
+        choice.path, n_ctx=config.context, n_threads=config.threads,
+        n_gpu_layers=config.gpu_layers, seed=config.seed,
+    ), choice
+
+
+def _starting_profile(
+    library: ProfileLibrary, name: str | None, notices: list[str]
+) -> ProfileEntry:
+    """The profile named in config, or the neutral one (with a notice when it can't be used)."""
+    if name:
+        try:
+            entry = library.get(name)
+        except KeyError:
+            notices.append(f"config: no profile called '{name}'; using neutral "
+                           "(`coalign profile list` shows them)")
+        else:
+            if entry.ok:
+                return entry
+            notices.append(f"profile {name} is broken ({entry.error}); using neutral")
+    return library.default()
+
+
+def start(overrides: dict[str, Any] | None = None, paths: Paths | None = None) -> Startup:
+    """Load config, open history, pick the model and start loading it in the background.
+
+    Raises DataDirError when history cannot be stored; model problems become notices and
+    an engine that reports them, so interfaces can show them and keep running.
+    """
+    paths = paths or default_paths()
+    overrides = dict(overrides or {})
+    model_flag = overrides.pop("model", None)
+    config, issues = load_config(paths.config_file)
+    config = config.with_overrides(**overrides)
+    notices = [str(issue) for issue in issues]
+    paths.ensure_data_dir()
+    configure_logging(paths)
+    store = Store(paths.database)
+    choice: ModelChoice | None = None
+    engine: Engine
+    try:
+        engine, choice = open_engine(config, model_flag, paths)
+    except CoalignError as exc:
+        notices.append(str(exc))
+        engine = UnavailableEngine(exc)
+    engine.start_loading()
+    settings = SamplingSettings(config.temperature, config.max_tokens, config.seed)
+    profiles = open_library(paths)
+    service = ChatService(store, engine, settings, DEFAULT_SYSTEM_PROMPT, profiles)
+    service.set_profile(_starting_profile(profiles, config.profile, notices))
+    service.bibliographies = config.bibliographies
+    diary = DiaryRecorder(service, DiaryStore(paths.diary_dir), config.pseudonym, config.consent)
+    return Startup(paths, config, service, choice, diary, notices)

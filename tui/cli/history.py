@@ -1,0 +1,38 @@
+"""`coalign history list | search WORDS`: past conversations."""
+
+from __future__ import annotations
+
+import argparse
+
+from tui.alignment.store import Store
+from tui.application.listing import session_summaries, single_line, when
+from tui.output.lines import session_line
+from tui.paths import default_paths
+
+
+def add_history_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    history = commands.add_parser("history", help="past conversations")
+    actions = history.add_subparsers(dest="history_command", metavar="ACTION", required=True)
+    actions.add_parser("list", help="recent sessions")
+    search = actions.add_parser("search", help="full-text search of past messages")
+    search.add_argument("words", nargs="+")
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    paths = default_paths()
+    paths.ensure_data_dir()
+    store = Store(paths.database)
+    if args.history_command == "list":
+        sessions = session_summaries(store)
+        for summary in sessions:
+            print(session_line(summary))
+        if not sessions:
+            print("no saved sessions yet")
+        return 0
+    results = store.search(" ".join(args.words))
+    for message, snippet in results:
+        text = single_line(snippet, empty="")
+        print(f"#{message.session_id:<5} {when(message.created_at)}  {message.role:<9} {text}")
+    if not results:
+        print("no matches")
+    return 0

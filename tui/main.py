@@ -1,0 +1,105 @@
+"""`coalign`: parse the command line and start the front end it names (the TUI by default)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from tui import __version__
+from tui.cli.ask import add_ask_parser
+from tui.cli.diary import add_diary_parser, cmd_diary
+from tui.cli.flags import engine_options, overrides
+from tui.cli.history import add_history_parser, cmd_history
+from tui.cli.profile import add_profile_parser, cmd_profile
+from tui.cli.usage import add_usage_parser, cmd_usage
+from tui.errors import CoalignError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    engine = engine_options()
+    parser = argparse.ArgumentParser(
+        prog="coalign", parents=[engine],
+        description="A terminal research assistant on local llama.cpp models.",
+    )
+    parser.add_argument("--version", action="version", version=f"coalign {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("tui", parents=[engine], help="the full-screen app (the default)")
+    commands.add_parser("chat", parents=[engine], help="a plain line REPL with the same actions")
+    add_ask_parser(commands, engine)
+    commands.add_parser("models", parents=[engine], help="list the models coalign can find")
+    add_usage_parser(commands)
+    commands.add_parser("doctor", parents=[engine],
+                        help="report the llama.cpp build, the model, config and data dirs")
+    add_profile_parser(commands)
+    add_diary_parser(commands)
+    bench = commands.add_parser("bench", help="measure speed: raw loop, engine, TUI, start-up")
+    bench.add_argument("--model", type=Path, default=None, help="GGUF file (default: bundled)")
+    bench.add_argument("--json", action="store_true", help="print one JSON object")
+    bench.add_argument("--turns", type=int, default=20)
+    bench.add_argument("--presses", type=int, default=200)
+    add_history_parser(commands)
+    return parser
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    from tui.application.startup import start
+    from tui.screens.app import run_tui
+
+    startup = start(overrides(args))
+    return run_tui(startup.service, startup.config, startup.notices, startup.diary)
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from tui.application.startup import start
+    from tui.repl.loop import Repl
+
+    startup = start(overrides(args))
+    for notice in startup.notices:
+        print(f"warning: {notice}", file=sys.stderr)
+    return Repl(startup.service, startup.paths.repl_history, keymap=startup.config.keymap,
+                diary=startup.diary).run()
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from tui.application.startup import start
+    from tui.cli.ask import cmd_ask as ask
+
+    return ask(args, start(overrides(args)))
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from tui.cli.models import cmd_models as models
+
+    return models(args)
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from tui.cli.doctor import cmd_doctor as doctor
+
+    return doctor(args, overrides(args))
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from tui.bench.run import main as bench_main
+
+    return bench_main(args.model, args.json, args.turns, args.presses)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "tui": cmd_tui, "chat": cmd_chat, "ask": cmd_ask, "models": cmd_models,
+    "doctor": cmd_doctor, "usage": cmd_usage, "history": cmd_history,
+    "profile": cmd_profile, "diary": cmd_diary, "bench": cmd_bench,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command or "tui"](args)
+    except CoalignError as exc:
+        print(f"coalign: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

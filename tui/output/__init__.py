@@ -1,0 +1,1 @@
+"""Plain text for terminals, shared by the CLI, the REPL and the TUI's plain-text paths."""

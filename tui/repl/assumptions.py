@@ -1,0 +1,47 @@
+"""The REPL's /assumptions: the panel's sections as text, and the model's account on demand."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tui.alignment.conversation import Message
+from tui.alignment.text import strip_control
+from tui.application import assumptions as assumptions_report
+from tui.application import disclosure
+
+if TYPE_CHECKING:
+    from tui.repl.loop import Repl
+
+
+def ask_account(repl: Repl, answer: Message) -> None:
+    """Stream the model's account of answer (Ctrl-C stops it) and cache it if it finished."""
+    repl.dim("asking the model how it produced this answer (Ctrl-C stops)…")
+    repl.service.engine.wait_loaded()
+    generation = disclosure.start(repl.service, answer)
+    try:
+        for piece in generation:
+            repl.out.write(strip_control(piece))
+            repl.out.flush()
+    except KeyboardInterrupt:
+        generation.stop()
+        generation.wait()
+    repl.say()
+    entry = disclosure.save(repl.service, answer, generation)
+    if entry.get("stopped"):
+        repl.say("[stopped: not kept]")
+
+
+def show(repl: Repl, arg: str) -> None:
+    """Print every section for the chosen answer (the last one by default)."""
+    answers, index, ask = assumptions_report.select(repl.service, arg)
+    answer = answers[index]
+    if ask:
+        ask_account(repl, answer)
+    report = assumptions_report.build(repl.service, answer, repl.service.bibliographies)
+    repl.dim(f"assumptions behind message #{answer.id} (/assumptions ask: the model's account)")
+    for section in report.sections:
+        repl.say()
+        repl.say(section.title)
+        repl.dim(section.provenance)
+        for line in section.lines:
+            repl.say(strip_control(line))

@@ -1,0 +1,187 @@
+"""The REPL's co-construction commands: rewind, retry, answers, branches, fork, marks."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tui.actions import count_argument, id_argument
+from tui.alignment.diary.store import parse_filter
+from tui.alignment.engagement import parse_pause
+from tui.alignment.spans import split_spans
+from tui.alignment.text import strip_control
+from tui.application import candidates
+from tui.application.diary import DiaryRecorder
+from tui.application.profiles import profile_command
+from tui.application.service import ChatService
+from tui.output.lines import branch_line
+
+if TYPE_CHECKING:
+    from tui.application.turn import Turn
+
+
+class CoConstructionCommands:
+    """Mixed into Repl; each cmd_<Action.method> handles one registry action."""
+
+    service: ChatService
+    next_default: str
+    diary: DiaryRecorder | None
+
+    if TYPE_CHECKING:  # provided by Repl
+        def say(self, text: str = "") -> None: ...
+        def dim(self, text: str) -> None: ...
+        def _tty(self) -> bool: ...
+        def _stream(self, turn: Turn) -> None: ...
+
+    def _show_answer_position(self) -> None:
+        answer = self.service.last_answer()
+        if answer is None:
+            return
+        number, total = self.service.answer_position(answer)
+        mark = self.service.mark_of(answer)
+        extra = f" · marked {mark.badge}" if mark and mark.badge else ""
+        self.dim(f"answer {number}/{total}{extra}")
+
+    def more_candidates(self) -> None:
+        """When the profile asks for N candidates: generate the rest, then show the best."""
+        while (step := candidates.next_step(self.service)) == candidates.GENERATE:
+            number, wanted = candidates.progress(self.service)
+            self.dim(f"candidate {number} of {wanted} "
+                     "(your profile asks for several answers; Ctrl-C stops)")
+            self._stream(candidates.generate_next(self.service))
+        if step == candidates.CHOOSE:
+            ranked = candidates.choose_best(self.service)
+            self.dim(candidates.summary(ranked, "/prev, /next", "/assumptions"))
+            self.say(strip_control(ranked[0][0].content))
+
+    def cmd_assumptions(self, arg: str) -> None:
+        from tui.repl import assumptions as repl_assumptions
+
+        repl_assumptions.show(self, arg)
+
+    def cmd_rewind(self, arg: str) -> None:
+        steps = count_argument(arg, "/rewind")
+        prompt = self.service.rewind(steps)
+        self.next_default = prompt
+        kept = len(self.service.transcript())
+        self.say(f"rewound {steps} exchange{'s' * (steps > 1)}; {kept} messages kept "
+                 "(the dropped turns stay under /branches). Your prompt is back for editing.")
+
+    def cmd_retry(self, arg: str) -> None:
+        plain = arg.strip().lower() == "plain"
+        mark = None if plain else self.service.feedback_for_retry()
+        self.service.engine.wait_loaded()
+        turn = self.service.retry(feedback=not plain)
+        if mark is not None:
+            self.dim(f"retrying with your mark ({mark.badge}) as feedback")
+        self._stream(turn)
+        self._show_answer_position()
+
+    def cmd_confidence(self, _arg: str) -> None:
+        from tui.application.assumptions import least_sure
+
+        last = self.service.last_answer()
+        if last is None:
+            self.say("no answer to show the confidence of yet")
+            return
+        try:
+            spans, hedges = least_sure(last)
+        except ValueError as exc:
+            self.say(str(exc))
+            return
+        opening, closing = ("\x1b[1;4;33m", "\x1b[0m") if self._tty() else ("«", "»")
+        self.say("".join(f"{opening}{strip_control(piece)}{closing}" if low
+                         else strip_control(piece)
+                         for piece, low in split_spans(last.content, spans)))
+        for line in hedges:
+            self.dim(line)
+
+    def cmd_previous_answer(self, _arg: str) -> None:
+        self._switch(-1)
+
+    def cmd_next_answer(self, _arg: str) -> None:
+        self._switch(+1)
+
+    def _switch(self, step: int) -> None:
+        answer = self.service.switch_answer(step)
+        self.say(strip_control(answer.content))
+        self._show_answer_position()
+
+    def cmd_branches(self, arg: str) -> None:
+        leaf_id = id_argument(arg, "/branches")
+        if leaf_id is not None:
+            self.service.open_branch(leaf_id)
+            self.say(f"back on branch #{leaf_id}; {len(self.service.transcript())} messages")
+            return
+        branches = self.service.branches()
+        if not branches:
+            self.say("no conversation yet")
+            return
+        for branch in branches:
+            self.say(branch_line(branch))
+        self.say("return to one with /branches ID")
+
+    def cmd_fork(self, arg: str) -> None:
+        session = self.service.fork(id_argument(arg, "/fork"))
+        self.say(f"forked into session #{session.id} ({session.message_count} messages); "
+                 "you are in the fork now")
+
+    def cmd_mark(self, arg: str) -> None:
+        mark = self.service.mark_from_command(arg)
+        self.say(f"marked: {mark.badge}" + (f" — {mark.reason}" if mark.reason else ""))
+        if mark.calls_for_retry:
+            self.dim("/retry asks again and tells the model what was wrong, in your words")
+        suggestions = [v for v in self.service.values_in_use() if v not in mark.values_at_risk]
+        if suggestions:
+            self.dim("values used before: " + " ".join(f"#{v}" for v in suggestions[:8]))
+
+    def cmd_profile(self, arg: str) -> None:
+        if self.service.profiles is None:
+            self.say("value profiles are not available here")
+            return
+        result = profile_command(self.service.profiles, self.service.profile, arg)
+        for line in result.lines:
+            self.say(strip_control(line))
+        if result.switch_to is not None:
+            self.service.set_profile(result.switch_to)
+            self.dim(f"the next answers follow profile {result.switch_to.name}")
+
+    def cmd_diary(self, arg: str) -> None:
+        if self.diary is None:
+            self.say("the diary is not available here")
+            return
+        saved = self.diary.save_quick(arg)
+        self.say(f"diary entry {saved.id} saved ({self.diary.store.folder})")
+        for label, text in (("final outcome", saved.final_outcome or "not set"),
+                            ("initial prompting", saved.initial_prompting),
+                            ("intuitive intervention", saved.intuitive_intervention or "none"),
+                            ("values at risk", ", ".join(saved.values_at_risk) or "none")):
+            self.dim(f"  {label}: {strip_control(text)[:100]}")
+        self.dim("  complete it later with `coalign diary show ID`, or in the TUI (F5)")
+
+    def cmd_pause(self, arg: str) -> None:
+        minutes, why = parse_pause(arg)
+        state = self.service.pause(minutes, why)
+        self.say(f"{state.describe(state.started)} — the model is not used until /resume")
+
+    def cmd_resume(self, _arg: str) -> None:
+        self.say("resumed" if self.service.resume() else "not paused")
+
+    def cmd_diary_list(self, arg: str) -> None:
+        if self.diary is None:
+            self.say("the diary is not available here")
+            return
+        entries = sorted(self.diary.store.list(parse_filter(arg)), key=lambda e: e.id)
+        for entry in entries:
+            values = " ".join(f"#{v}" for v in entry.values_at_risk) or "-"
+            snippet = strip_control(entry.misaligned_response).replace("\n", " ")[:60]
+            self.say(f"{entry.id}  {entry.final_outcome or '-':<10} {values:<20} {snippet}")
+        self.dim(f"{len(entries)} entries; edit them in the TUI (F8) or `coalign diary show ID`")
+
+    def cmd_override_limits(self, _arg: str) -> None:
+        self.service.override_limits()
+        self.say("daily limits overridden for today (recorded)")
+
+    def cmd_guide(self, _arg: str) -> None:
+        diary = self.diary.outcomes() if self.diary is not None else []
+        for line in self.service.guide(diary):
+            self.say(strip_control(line))

@@ -1,0 +1,1 @@
+"""Textual widgets the screens are made of."""
