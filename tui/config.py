@@ -7,7 +7,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 from tui.errors import FileIssue
@@ -45,6 +45,22 @@ class Config:
     def with_overrides(self, **values: Any) -> Config:
         """A copy with the given non-None values replaced (command-line flags)."""
         return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+class EngineOverrides(TypedDict, total=False):
+    """Settings given on the command line, which win over config.toml."""
+
+    model: str
+    gpu_layers: int
+    threads: int
+    context: int
+    seed: int
+    temperature: float
+    max_tokens: int
+    backend: str
+    base_url: str
+    api_key_env: str
+    request_timeout: float
 
 
 _LIMITS: dict[str, tuple[float, float]] = {

@@ -11,7 +11,6 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 import tomli_w
 
@@ -24,6 +23,7 @@ from tui.alignment.marks import Mark
 from tui.alignment.text import strip_control
 from tui.alignment.usage import UsageTotals, start_of_today, usage_record
 from tui.application.service import ChatService
+from tui.application.turn import Turn
 from tui.errors import ActionRefused
 
 USAGE_FOLDER = "usage"
@@ -43,7 +43,10 @@ class DiaryRecorder:
     consent: bool = False
 
     def __post_init__(self) -> None:
-        self.service.turn_listeners.append(lambda _turn: self.record_usage())
+        self.service.turn_listeners.append(self._count_turn)
+
+    def _count_turn(self, _turn: Turn) -> None:
+        self.record_usage()
 
     def record_usage(self) -> Path:
         """Write today's usage per profile beside the diary (counts only), for `--from`."""
@@ -55,9 +58,9 @@ class DiaryRecorder:
         write_atomic(path, tomli_w.dumps(usage_record(self.pseudonym, day, per_profile)))
         return path
 
-    def events_after(self, answer: Message) -> list[dict[str, Any]]:
+    def events_after(self, answer: Message) -> list[dict[str, str]]:
         """The user's interventions on this answer, oldest first, as diary events."""
-        events: list[dict[str, Any]] = []
+        events: list[dict[str, str]] = []
         if answer.meta.get("signal") == "stopped":
             events.append({"kind": "stop", "at": _iso(answer.created_at),
                            "detail": "stopped the answer mid-way"})

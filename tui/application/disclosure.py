@@ -89,8 +89,10 @@ def record(generation: Generation) -> dict[str, Any]:
     else:
         try:
             data = json.loads(raw)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             entry["problem"] = f"not valid JSON ({exc.msg} at character {exc.pos})"
+        except ValueError as exc:  # e.g. a number too long to convert
+            entry["problem"] = f"not valid JSON ({exc})"
         else:
             entry["problem"] = problem_with(data)
             entry["valid"] = not entry["problem"]

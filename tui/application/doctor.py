@@ -7,10 +7,9 @@ import platform
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from tui import __version__
-from tui.config import Config, load_config
+from tui.config import Config, EngineOverrides, load_config
 from tui.engine.model_files import resolve_model
 from tui.errors import CoalignError
 from tui.paths import HOME_ENV, Paths
@@ -51,7 +50,7 @@ def _server_lines(config: Config, model_flag: str | None) -> Iterator[str]:
 
 
 def report(paths: Paths, model_flag: str | None = None,
-           overrides: dict[str, Any] | None = None) -> Iterator[str]:
+           overrides: EngineOverrides | None = None) -> Iterator[str]:
     """Lines describing the build, the model (or server), the config and the data dirs."""
     yield f"coalign {__version__} · Python {platform.python_version()} · {platform.platform()}"
     try:

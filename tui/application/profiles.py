@@ -35,7 +35,7 @@ def open_library(paths: Paths, shipped_dir: Path = SHIPPED_PROFILES_DIR) -> Prof
 def entry_line(entry: ProfileEntry, current: ProfileEntry | None = None) -> str:
     """'* name  Title  [yours @ 1a2b3c4]' or '! name  BROKEN: error'."""
     mark = "*" if current is not None and current.path == entry.path else " "
-    if not entry.ok:
+    if entry.profile is None:
         return f"! {entry.name:<26}  BROKEN: {entry.error}"
     commit = f" @ {entry.commit}" if entry.commit else ""
     title = entry.profile.title if entry.profile.title != entry.name else ""
@@ -83,7 +83,7 @@ def _switch(library: ProfileLibrary, name: str) -> ProfileCommandResult:
         entry = library.get(name)
     except KeyError:
         return ProfileCommandResult([f"no profile called {name}; `/profile list` shows them"])
-    if not entry.ok:
+    if entry.profile is None:
         return ProfileCommandResult([f"profile {name} is broken, kept the current one: "
                                      f"{entry.error}"])
     return ProfileCommandResult([f"switched to profile {name} ({entry.origin})",

@@ -138,12 +138,16 @@ class ChatService:
         if self.profile is None or self.profile.profile is None:
             return self.system_prompt, self.settings
         composition = compose(self.profile.profile)
-        overrides: dict[str, object] = {
-            k: getattr(composition, k) for k in ("temperature", "max_tokens", "top_p")
-            if getattr(composition, k) is not None}
-        if vectors := control_vector_uses(self.profile):
-            overrides["control_vectors"] = vectors
-        return composition.system_prompt, replace(self.settings, **overrides)
+        base = self.settings
+        settings = replace(
+            base,
+            temperature=base.temperature if composition.temperature is None
+            else composition.temperature,
+            max_tokens=base.max_tokens if composition.max_tokens is None
+            else composition.max_tokens,
+            top_p=base.top_p if composition.top_p is None else composition.top_p,
+            control_vectors=control_vector_uses(self.profile) or base.control_vectors)
+        return composition.system_prompt, settings
 
     def _profile_record(self) -> dict[str, object]:
         entry = self.profile

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
 
 from tui.alignment.diary.store import DiaryStore
 from tui.alignment.profiles.library import ProfileEntry, ProfileLibrary
@@ -12,7 +11,7 @@ from tui.alignment.store import Store
 from tui.application.diary import DiaryRecorder
 from tui.application.profiles import open_library
 from tui.application.service import ChatService
-from tui.config import DEFAULT_SYSTEM_PROMPT, Config, load_config
+from tui.config import DEFAULT_SYSTEM_PROMPT, Config, EngineOverrides, load_config
 from tui.engine.base import Engine, SamplingSettings, UnavailableEngine
 from tui.engine.model_files import ModelChoice, resolve_model
 from tui.errors import CoalignError, RemoteError
@@ -82,14 +81,14 @@ def _starting_profile(
     return library.default()
 
 
-def start(overrides: dict[str, Any] | None = None, paths: Paths | None = None) -> Startup:
+def start(overrides: EngineOverrides | None = None, paths: Paths | None = None) -> Startup:
     """Load config, open history, pick the model and start loading it in the background.
 
     Raises DataDirError when history cannot be stored; model problems become notices and
     an engine that reports them, so interfaces can show them and keep running.
     """
     paths = paths or default_paths()
-    overrides = dict(overrides or {})
+    overrides = EngineOverrides(**(overrides or {}))
     model_flag = overrides.pop("model", None)
     config, issues = load_config(paths.config_file)
     config = config.with_overrides(**overrides)

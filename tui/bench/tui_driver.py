@@ -10,9 +10,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tui.application.service import ChatService
+
+if TYPE_CHECKING:
+    from tui.screens.app import CoalignApp
 
 LETTER = "x"
 TYPING_INTERVAL = 0.08  # seconds between key presses: a fast typist
@@ -42,17 +45,19 @@ async def _until(done: Callable[[], object], timeout: float = 600.0,
         await asyncio.sleep(step)
 
 
-def _type(app: Any, key: str, character: str | None = None) -> None:
+def _type(app: CoalignApp, key: str, character: str | None = None) -> None:
     """Send a key the way a terminal's input thread does (Pilot.press also waits for the
     whole process to go idle, which never happens while the model generates)."""
     from textual import events
 
     event = events.Key(key, character)
     event.set_sender(app)
-    app._driver.send_message(event)
+    driver = app._driver
+    assert driver is not None, "the app is not running"
+    driver.send_message(event)
 
 
-async def _ask(app: Any, prompt: str, ended: asyncio.Event) -> None:
+async def _ask(app: CoalignApp, prompt: str, ended: asyncio.Event) -> None:
     """Type prompt into the chat's input, press Enter, and wait for the answer to end."""
     from textual.widgets import Input
 
@@ -114,7 +119,10 @@ async def _key_latencies(service: ChatService, prompt: str, presses: int) -> lis
         painted = asyncio.Event()
         # The Input's value changes in its key handler; call_after_refresh runs once the
         # screen has been rendered after that.
-        app.watch(box, "value", lambda _value: box.call_after_refresh(painted.set), init=False)
+        def repainted(_value: str) -> None:
+            box.call_after_refresh(painted.set)
+
+        app.watch(box, "value", repainted, init=False)
         latencies: list[float] = []
         for _ in range(presses):
             if not chat.busy:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from tui.application.doctor import report
+from tui.config import EngineOverrides
 from tui.paths import default_paths
 
 
-def cmd_doctor(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
-    for line in report(default_paths(), getattr(args, "model", None),
-                       {k: v for k, v in overrides.items() if k != "model"}):
+def cmd_doctor(args: argparse.Namespace, overrides: EngineOverrides) -> int:
+    settings = EngineOverrides(**overrides)
+    settings.pop("model", None)  # the report resolves the model itself
+    for line in report(default_paths(), getattr(args, "model", None), settings):
         print(line)
     return 0

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+
+from tui.config import EngineOverrides
 
 ENGINE_FLAGS = ("model", "gpu_layers", "threads", "context", "seed", "temperature", "max_tokens",
                 "backend", "base_url", "api_key_env", "request_timeout")
@@ -35,6 +36,10 @@ def engine_options() -> argparse.ArgumentParser:
     return parent
 
 
-def overrides(args: argparse.Namespace) -> dict[str, Any]:
+def overrides(args: argparse.Namespace) -> EngineOverrides:
     """The engine flags given on the command line, by config key."""
-    return {name: getattr(args, name) for name in ENGINE_FLAGS if hasattr(args, name)}
+    given = EngineOverrides()
+    for name in ENGINE_FLAGS:
+        if hasattr(args, name):
+            given[name] = getattr(args, name)  # type: ignore[literal-required]
+    return given

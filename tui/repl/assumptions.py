@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from tui.alignment.conversation import Message
 from tui.alignment.text import strip_control
 from tui.application import assumptions as assumptions_report
 from tui.application import disclosure
-
-if TYPE_CHECKING:
-    from tui.repl.loop import Repl
+from tui.repl.core import ReplCore
 
 
-def ask_account(repl: Repl, answer: Message) -> None:
+def ask_account(repl: ReplCore, answer: Message) -> None:
     """Stream the model's account of answer (Ctrl-C stops it) and cache it if it finished."""
     repl.dim("asking the model how it produced this answer (Ctrl-C stops)…")
     repl.service.engine.wait_loaded()
@@ -31,7 +27,7 @@ def ask_account(repl: Repl, answer: Message) -> None:
         repl.say("[stopped: not kept]")
 
 
-def show(repl: Repl, arg: str) -> None:
+def show(repl: ReplCore, arg: str) -> None:
     """Print every section for the chosen answer (the last one by default)."""
     answers, index, ask = assumptions_report.select(repl.service, arg)
     answer = answers[index]

@@ -2,35 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from tui.actions import count_argument, id_argument
 from tui.alignment.diary.store import parse_filter
 from tui.alignment.engagement import parse_pause
 from tui.alignment.spans import split_spans
 from tui.alignment.text import strip_control
 from tui.application import candidates
-from tui.application.diary import DiaryRecorder
 from tui.application.profiles import profile_command
-from tui.application.service import ChatService
 from tui.output.lines import branch_line
-
-if TYPE_CHECKING:
-    from tui.application.turn import Turn
+from tui.repl.core import ReplCore
 
 
-class CoConstructionCommands:
-    """Mixed into Repl; each cmd_<Action.method> handles one registry action."""
-
-    service: ChatService
-    next_default: str
-    diary: DiaryRecorder | None
-
-    if TYPE_CHECKING:  # provided by Repl
-        def say(self, text: str = "") -> None: ...
-        def dim(self, text: str) -> None: ...
-        def _tty(self) -> bool: ...
-        def _stream(self, turn: Turn) -> None: ...
+class CoConstructionCommands(ReplCore):
+    """The REPL's co-construction commands; each cmd_<Action.method> handles one action."""
 
     def _show_answer_position(self) -> None:
         answer = self.service.last_answer()
@@ -69,6 +53,7 @@ class CoConstructionCommands:
     def cmd_retry(self, arg: str) -> None:
         plain = arg.strip().lower() == "plain"
         mark = None if plain else self.service.feedback_for_retry()
+        self.service.check_can_answer()
         self.service.engine.wait_loaded()
         turn = self.service.retry(feedback=not plain)
         if mark is not None:

@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 import logging
-import queue
 import sys
-import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from prompt_toolkit import PromptSession
-from prompt_toolkit.output import create_output
+from prompt_toolkit.input import Input
+from prompt_toolkit.output import Output, create_output
 
 from tui.actions import id_argument, parse_slash
-from tui.alignment.conversation import Status
 from tui.alignment.text import strip_control
 from tui.application.diary import DiaryRecorder
 from tui.application.listing import session_summaries, single_line
 from tui.application.service import ChatService
 from tui.application.turn import Turn
 from tui.errors import LimitReached
-from tui.output.lines import one_line, session_line, stats_line
+from tui.output.lines import session_line
 from tui.repl.coconstruct import CoConstructionCommands
 from tui.repl.prompting import (
     PROMPT,
@@ -35,27 +33,11 @@ from tui.repl.prompting import (
 log = logging.getLogger(__name__)
 
 QUIT_HINT = "(press Ctrl-C again or Ctrl-D to quit; /help lists commands)"
-SIGNAL_CHECK_SECONDS = 0.2
-_END = object()
-
-
-def _pump(turn: Turn, pieces: queue.SimpleQueue[object], finished: threading.Event) -> None:
-    """Iterate the Turn to its end (worker thread), handing each piece to the printer."""
-    try:
-        for piece in turn:
-            pieces.put(piece)
-    except Exception as exc:  # reported by the printer as one line
-        pieces.put(exc)
-    finally:
-        finished.set()
-        pieces.put(_END)
-
-
 class Repl(CoConstructionCommands):
     """A line-by-line chat over a ChatService; every registry action is a slash command."""
 
-    def __init__(self, service: ChatService, history_file: Path, *, input: Any = None,
-                 output: Any = None, out: TextIO | None = None,
+    def __init__(self, service: ChatService, history_file: Path, *, input: Input | None = None,
+                 output: Output | None = None, out: TextIO | None = None,
                  keymap: Mapping[str, str] | None = None,
                  diary: DiaryRecorder | None = None) -> None:
         self.service = service
@@ -71,8 +53,8 @@ class Repl(CoConstructionCommands):
         self.next_default = ""  # text to put back in the prompt (after /rewind)
         history, self._history_error = open_history(Path(history_file))
         completer = SlashCompleter(lambda: self.service.store.sessions(limit=20))
-        self.prompt = PromptSession(history=history, completer=completer, input=input,
-                                    output=output)
+        self.prompt: PromptSession[str] = PromptSession(
+            history=history, completer=completer, input=input, output=output)
 
     def run(self) -> int:
         """Read lines until /quit, Ctrl-D or a second Ctrl-C at an empty prompt."""
@@ -117,32 +99,13 @@ class Repl(CoConstructionCommands):
             log.debug("REPL command failed: %s", line, exc_info=True)
             self.error(exc)
 
-    def interrupt(self) -> bool:
-        """Stop the answer being streamed, as Ctrl-C does; False when none is."""
-        turn = self.turn
-        if turn is not None:
-            turn.stop()
-        return turn is not None
-
-    def say(self, text: str = "") -> None:
-        self.out.write(text + "\n")
-        self.out.flush()
-
-    def error(self, exc: BaseException | str) -> None:
-        self.say(f"error: {exc if isinstance(exc, str) else one_line(exc)}")
-
-    def dim(self, text: str) -> None:
-        self.say(f"\x1b[2m{text}\x1b[0m" if self._tty() else text)
-
-    def _tty(self) -> bool:
-        return bool(getattr(self.out, "isatty", lambda: False)())
-
     # commands (one per registry action: cmd_<Action.method>) --------------------
 
     def cmd_send(self, text: str) -> None:
         if not text:
             self.say("usage: /send TEXT")
             return
+        self.service.check_can_answer()  # a refusal need not wait for the model
         engine = self.service.engine
         if engine.info is None and engine.load_error is None:
             self.say("loading model…")
@@ -215,50 +178,3 @@ class Repl(CoConstructionCommands):
         self.dim(f"{verb} session #{session.id} “{title}” ({session.message_count} messages)")
         for line in exchange_lines(self.service.transcript()):
             self.say(line)
-
-    def _stream(self, turn: Turn) -> None:
-        """Print the answer piece by piece; Ctrl-C stops it, and it is always drained."""
-        pieces: queue.SimpleQueue[object] = queue.SimpleQueue()
-        finished = threading.Event()
-        self.turn = turn
-        threading.Thread(target=_pump, args=(turn, pieces, finished), daemon=True,
-                         name="repl-turn").start()
-        try:
-            while True:
-                try:
-                    self._print_pieces(pieces)
-                    break
-                except KeyboardInterrupt:
-                    self.interrupt()
-                    if finished.is_set() and pieces.empty():
-                        break
-        finally:
-            self.turn = None
-        self._report(turn)
-
-    def _print_pieces(self, pieces: queue.SimpleQueue[object]) -> None:
-        while True:
-            try:  # a timeout, because a SIGINT landing just before a blocking get is unseen
-                item = pieces.get(timeout=SIGNAL_CHECK_SECONDS)
-            except queue.Empty:
-                continue
-            if item is _END:
-                return
-            if isinstance(item, BaseException):
-                self.error(item)
-            else:
-                self.out.write(strip_control(str(item)))
-                self.out.flush()
-
-    def _report(self, turn: Turn) -> None:
-        """End the answer's line, then say how it ended and what it cost."""
-        if turn.text and not turn.text.endswith("\n"):
-            self.say()
-        if turn.status is Status.STOPPED:
-            self.say("[stopped]")
-        elif turn.generation.error is not None:
-            if turn.text:
-                self.say("[interrupted: the partial answer above is kept]")
-            self.error(turn.generation.error)
-        info = self.service.engine.info
-        self.dim(stats_line(turn.generation.stats, info.n_ctx if info else 0))

@@ -6,9 +6,8 @@ import asyncio
 import contextlib
 import gc
 import signal
-from collections.abc import Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from functools import partial
-from typing import Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -23,7 +22,7 @@ from tui.screens.chat import ChatScreen
 _METHODS = {action.method for action in ACTIONS}
 
 
-def _delegate(method: str) -> Any:
+def _delegate(method: str) -> Callable[[CoalignApp], Coroutine[None, None, None]]:
     """An app action that runs the chat screen's action of the same name."""
 
     async def action(self: CoalignApp) -> None:

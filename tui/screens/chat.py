@@ -1,245 +1,255 @@
-"""The chat screen: the conversation, a prompt line, the status line and the footer."""
+"""The chat screen: the conversation plus every other registry action (one action_
+method per action: rewind, retry, answers, branches, fork, marks, profiles, diary, pause,
+guide, assumptions, confidence, sessions, clipboard, help, quit)."""
 
 from __future__ import annotations
 
-import gc
-import threading
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from functools import partial
+from textual.widgets import Input
 
-from textual import work
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Footer, Input
-
-from tui.actions import id_argument, parse_slash
-from tui.alignment.conversation import Message, Role, Status
-from tui.alignment.engagement import PausedError
-from tui.application.diary import DiaryRecorder
+from tui.actions import count_argument, id_argument
+from tui.alignment.diary.entry import DiaryEntry
+from tui.alignment.engagement import parse_pause
+from tui.alignment.marks import Mark, MarkChoice
+from tui.alignment.profiles.library import ProfileEntry
 from tui.application.listing import session_summaries
-from tui.application.service import ChatService
-from tui.application.turn import Turn
-from tui.errors import ActionRefused, LimitReached
+from tui.application.profiles import profile_command
+from tui.errors import ActionRefused
 from tui.output.lines import one_line
-from tui.screens.coconstruct import CoConstructionActions
+from tui.screens.branches import BranchesScreen
+from tui.screens.conversation import ConversationScreen
+from tui.screens.diary import DiaryScreen
+from tui.screens.diary_list import DiaryListScreen
 from tui.screens.help import HelpScreen
-from tui.screens.limit import LimitScreen
+from tui.screens.mark import MarkScreen
+from tui.screens.pause import PauseScreen
+from tui.screens.profile import ProfileScreen
 from tui.screens.sessions import SessionsScreen
-from tui.widgets.conversation import (
-    THINKING,
-    WAITING,
-    AnswerView,
-    MessageView,
-    PromptInput,
-    StatusLine,
-    UserMessage,
-)
-
-FRAME_SECONDS = 0.25  # post streamed text to the UI at most this often (see StreamView)
+from tui.screens.text import TextScreen
+from tui.widgets.conversation import AnswerView
 
 
-def batched(pieces: Iterable[str], interval: float) -> Iterator[str]:
-    """Join pieces that arrive within interval of the last yield (first one at once).
-
-    Fewer UI updates per token leave the GIL to the generation thread.
-    """
-    buffer: list[str] = []
-    last = 0.0
-    for piece in pieces:
-        buffer.append(piece)
-        now = time.monotonic()
-        if now - last >= interval:
-            yield "".join(buffer)
-            buffer.clear()
-            last = now
-    if buffer:
-        yield "".join(buffer)
-
-
-_HELD_THRESHOLD = 1_000_000
-_threshold = [gc.get_threshold()[2]]
-
-
-def hold_full_collections(hold: bool) -> None:
-    """Hold the cyclic collector's full collections while an answer streams, and let them
-    run again after it. One walks every object the app has made (30-60 ms of a frozen UI
-    here, every few seconds); the young generations are still collected meanwhile."""
-    young, middle, old = gc.get_threshold()
-    if hold and old != _HELD_THRESHOLD:
-        _threshold[0] = old
-    gc.set_threshold(young, middle, _HELD_THRESHOLD if hold else _threshold[0])
-
-
-def message_view(message: Message, note: str = "") -> MessageView:
-    """The widget that shows one stored message."""
-    if message.role is Role.USER:
-        return UserMessage(message.content)
-    return AnswerView(message.content, message.status, str(message.meta.get("error", "")),
-                      note=note)
-
-
-class ChatScreen(CoConstructionActions, Screen):
+class ChatScreen(ConversationScreen):
     """Where the conversation happens; every registry action has an action_ method here."""
 
-    AUTO_FOCUS = "#prompt"
-    DEFAULT_CSS = """
-    ChatScreen #messages { height: 1fr; padding: 0 1; }
-    """
+    async def action_rewind(self, steps: str = "") -> None:
+        if self._refuse_while_busy():
+            return
+        try:
+            prompt = self.service.rewind(count_argument(steps, "/rewind"))
+        except ActionRefused as exc:
+            self._problem(exc)
+            return
+        await self.show_transcript()
+        box = self.query_one("#prompt", Input)
+        box.value = prompt
+        box.cursor_position = len(prompt)
+        box.focus()
+        self.notify("Rewound. Your prompt is back for editing; the dropped turns are under "
+                    "Branches.", markup=False)
 
-    def __init__(self, service: ChatService, keymap: Mapping[str, str],
-                 diary: DiaryRecorder | None = None) -> None:
-        super().__init__()
-        self.service = service
-        self.keymap = keymap
-        self.diary = diary
-        self.busy = False
-        self._turn: Turn | None = None
-        self._stop_requested = threading.Event()
+    async def action_retry(self, arg: str = "") -> None:
+        if self._refuse_while_busy():
+            return
+        if self.service.last_answer() is None:
+            self._problem(ActionRefused("nothing to retry yet"))
+            return
+        plain = arg.strip().lower() == "plain"
+        mark = None if plain else self.service.feedback_for_retry()
+        views = list(self.query(AnswerView))
+        if views:
+            await views[-1].remove()
+        if mark is not None:
+            self.notify(f"Retrying, and telling the model: {mark.badge}", markup=False)
+        await self.run_turn(lambda: self.service.retry(feedback=not plain))
 
-    def compose(self) -> ComposeResult:
-        yield VerticalScroll(id="messages")
-        yield PromptInput(placeholder="Ask a question, or type /help", id="prompt")
-        yield StatusLine(self.service.engine)
-        yield Footer(compact=True)
+    async def action_previous_answer(self) -> None:
+        await self._switch_answer(-1)
 
-    def show_profile(self) -> None:
-        profile = self.service.profile
-        self.query_one(StatusLine).set_profile(profile.name if profile else "")
+    async def action_next_answer(self) -> None:
+        await self._switch_answer(+1)
 
-    async def on_mount(self) -> None:
-        self.show_profile()
-        self.query_one("#messages", VerticalScroll).anchor()
-        self.service.resume_latest()
+    async def _switch_answer(self, step: int) -> None:
+        if self._refuse_while_busy():
+            return
+        try:
+            self.service.switch_answer(step)
+        except ActionRefused as exc:
+            self._problem(exc)
+            return
         await self.show_transcript()
 
-    async def show_transcript(self) -> None:
-        """Replace the view with the current session's messages."""
-        messages = self.query_one("#messages", VerticalScroll)
-        await messages.remove_children()
-        await messages.mount_all(
-            [message_view(m, self.service.answer_note(m)) for m in self.service.transcript()])
-        messages.scroll_end(animate=False)
-
-    def on_unmount(self) -> None:
-        if self.busy:  # the app quit mid-answer: give the process its full collections back
-            hold_full_collections(False)
-
-    def _refuse_while_busy(self) -> bool:
-        if self.busy:
-            self.notify("Still answering; stop the answer first.", severity="warning")
-        return self.busy
-
-    # sending ----------------------------------------------------------------
-
-    async def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        await self.run_action("send")
-
-    async def action_send(self) -> None:
-        prompt = self.query_one("#prompt", Input)
-        line = prompt.value.strip()
-        if not line:
+    async def action_branches(self, leaf_id: str = "") -> None:
+        if self._refuse_while_busy():
             return
-        action, rest = parse_slash(line)
-        if line.startswith("/"):
-            prompt.value = ""
-            if action is None:
-                self.notify(f"Unknown command {line.split()[0]}; /help lists them.",
-                            severity="warning", markup=False)
-                return
-            if action.id != "send":
-                call = f"{action.method}({rest!r})" if action.args else action.method
-                await self.run_action(call)
-                return
-            line = rest
-        if not line or self._refuse_while_busy():
-            return
-        prompt.value = ""
-        await self._start_turn(line)
-
-    async def _start_turn(self, prompt: str) -> None:
-        await self.run_turn(partial(self.service.send, prompt), prompt)
-
-    async def run_turn(self, start: Callable[[], Turn], prompt: str | None = None) -> None:
-        """Show a new answer (under a new prompt, if given) and generate it in a worker."""
-        try:  # checked here too, so that nothing is shown for a refused turn
-            self.service.check_can_answer()
-        except LimitReached as exc:
-            self.app.push_screen(LimitScreen(exc.described), self._after_limit)
-            return
-        except PausedError as exc:
-            self.notify(f"{one_line(exc)} (F7).", severity="warning", markup=False)
-            return
-        messages = self.query_one("#messages", VerticalScroll)
-        loaded = self.service.engine.info is not None
-        answer = AnswerView(status=Status.STREAMING, pending=THINKING if loaded else WAITING)
-        await messages.mount_all([UserMessage(prompt), answer] if prompt else [answer])
-        messages.scroll_end(animate=False)
-        self.busy = True
-        hold_full_collections(True)
-        self.query_one("#prompt", Input).cursor_blink = False  # a repaint twice a second
-        self._stop_requested.clear()
-        self.query_one(StatusLine).set_busy(True)
-        self.app.refresh_bindings()
-        self._generate(start, answer)
-
-    @work(thread=True, exclusive=True, group="generate")
-    def _generate(self, start: Callable[[], Turn], answer: AnswerView) -> None:
-        """Runs in a thread: start the turn, then post its text to the answer as it comes."""
-        error = ""
         try:
-            turn = self._turn = start()
-        except Exception as exc:  # shown on the answer, never raised into the UI
-            answer.post_message(AnswerView.Ended("", Status.ERROR, None, str(exc)))
+            chosen = id_argument(leaf_id, "/branches")
+        except ActionRefused as exc:
+            self._problem(exc)
             return
-        if self._stop_requested.is_set():
-            turn.stop()
+        if chosen is not None:
+            await self._open_branch(chosen)
+            return
+        branches = self.service.branches()
+        if not branches:
+            self._problem(ActionRefused("no conversation yet"))
+            return
+        self.app.push_screen(BranchesScreen(branches), self._open_branch)
+
+    async def _open_branch(self, leaf_id: int | None) -> None:
+        if leaf_id is None:
+            return
         try:
-            for text in batched(turn, FRAME_SECONDS):
-                answer.post_message(AnswerView.Piece(text))
-        except Exception as exc:
-            error = str(exc)
-        finally:
-            self._turn = None
-        generation = turn.generation
-        error = str(generation.error) if generation.error is not None else error
-        answer.post_message(AnswerView.Ended(turn.text, turn.status, generation.stats, error))
+            self.service.open_branch(leaf_id)
+        except ActionRefused as exc:
+            self._problem(exc)
+            return
+        await self.show_transcript()
 
-    def _after_limit(self, override: bool | None) -> None:
-        if override:
-            self.service.override_limits()
-            self.notify("Limits overridden for today. Send your prompt again.", markup=False)
+    async def action_fork(self, message_id: str = "") -> None:
+        if self._refuse_while_busy():
+            return
+        try:
+            session = self.service.fork(id_argument(message_id, "/fork"))
+        except ActionRefused as exc:
+            self._problem(exc)
+            return
+        await self.show_transcript()
+        self.notify(f"Forked into session #{session.id}; you are in the fork now.", markup=False)
 
-    def action_override_limits(self) -> None:
-        self._after_limit(True)
-
-    def _warn_near_limit(self) -> None:
-        status = self.service.limit_status()
-        if status is not None and status.near and not status.reached:
-            self.notify(f"Near your daily limit: {status.describe()}.", markup=False)
-
-    def on_answer_view_ended(self, message: AnswerView.Ended) -> None:
-        self._warn_near_limit()
+    async def action_mark(self, arg: str = "") -> None:
         last = self.service.last_answer()
-        views = self.query(AnswerView)
-        if last is not None and views:
-            views.last().set_note(self.service.answer_note(last))
-        self.busy = False
-        hold_full_collections(False)
-        self.query_one("#prompt", Input).cursor_blink = True
-        self.query_one(StatusLine).set_busy(False, message.stats)
-        self.app.refresh_bindings()
-        self.call_after_refresh(self.after_answer)  # more candidates, or choose the best
-
-    def action_stop(self) -> None:
-        if not self.busy:
+        if last is None:
+            self._problem(ActionRefused("mark needs an answer: ask something first"))
             return
-        self._stop_requested.set()
-        turn = self._turn
-        if turn is not None:
-            turn.stop()
+        if not arg.strip():
+            screen = MarkScreen(last.content, self.service.mark_of(last),
+                                self.service.values_in_use())
+            self.app.push_screen(screen, self._save_form_mark)
+            return
+        try:
+            mark = self.service.mark_from_command(arg)
+        except ActionRefused as exc:
+            self._problem(exc)
+            return
+        self._show_mark(mark)
+
+    def _save_form_mark(self, choice: MarkChoice | None) -> None:
+        if choice is not None:
+            self._show_mark(self.service.mark_from_form(choice))
+
+    def _show_mark(self, mark: Mark) -> None:
+        marked = self.service.last_answer()
+        views = list(self.query(AnswerView))
+        if views and marked is not None:  # in place: the answer may still be streaming
+            views[-1].set_note(self.service.answer_note(marked))
+        if mark.calls_for_retry:
+            self.notify("Marked. Retry (ctrl+r) asks again and tells the model what was wrong.",
+                        markup=False)
+
+    async def action_profile(self, arg: str = "") -> None:
+        library = self.service.profiles
+        if library is None:
+            self._problem(ActionRefused("value profiles are not available here"))
+            return
+        if not arg.strip():
+            current = self.service.profile or library.default()
+            self.app.push_screen(ProfileScreen(library, current), self._use_profile)
+            return
+        result = profile_command(library, self.service.profile, arg)
+        if result.switch_to is not None:
+            self._use_profile(result.switch_to, " ".join(result.lines))
+        elif len(result.lines) > 1:
+            self.app.push_screen(TextScreen(f"/profile {arg.strip()}", result.lines))
+        elif result.lines:
+            self.notify(result.lines[0], markup=False)
+
+    def _use_profile(self, entry: ProfileEntry | None, note: str = "") -> None:
+        if entry is None:
+            return
+        self.service.set_profile(entry)
+        self.show_profile()
+        self.notify(f"{note} The next answers follow profile {entry.name}.".strip(), markup=False)
+
+    async def action_diary(self, note: str = "") -> None:
+        if self.diary is None:
+            self._problem(ActionRefused("the diary is not available here"))
+            return
+        try:
+            draft = self.diary.draft()
+        except ActionRefused as exc:
+            self._problem(exc)
+            return
+        if note.strip():  # `/diary [OUTCOME] NOTE`: save at once, the quick way
+            saved = self.diary.save_quick(note)
+            self.notify(f"Diary entry {saved.id} saved.", markup=False)
+            return
+        self.app.push_screen(DiaryScreen(draft), self._save_diary)
+
+    def _save_diary(self, entry: DiaryEntry | None) -> None:
+        if entry is None or self.diary is None:
+            return
+        saved = self.diary.save(entry)
+        self.notify(f"Diary entry {saved.id} saved.", markup=False)
+
+    async def action_pause(self, arg: str = "") -> None:
+        if self._refuse_while_busy():
+            return
+        try:
+            minutes, why = parse_pause(arg)
+            screen = PauseScreen(self.service, minutes, why, start_now=bool(arg.strip()))
+        except ActionRefused as exc:
+            self._problem(exc)
+            return
+        self.app.push_screen(screen)
+
+    def action_resume(self) -> None:
+        resumed = self.service.resume()
+        self.notify("Resumed." if resumed else "Not paused.", markup=False)
+
+    def action_diary_list(self, where: str = "") -> None:
+        if self.diary is None:
+            self._problem(ActionRefused("the diary is not available here"))
+            return
+        self.app.push_screen(DiaryListScreen(self.diary.store, where.strip()))
+
+    def action_guide(self) -> None:
+        diary = self.diary.outcomes() if self.diary is not None else []
+        self.app.push_screen(TextScreen("When is it useful?", self.service.guide(diary)))
+
+    def action_assumptions(self, arg: str = "") -> None:
+        # the analysis modules cost ~70 ms at start-up: imported on first use
+        from tui.application import assumptions as assumptions_report
+        from tui.screens.assumptions import AssumptionsScreen
+
+        try:
+            answers, index, ask = assumptions_report.select(self.service, arg)
+        except ActionRefused as exc:
+            self._problem(exc)
+            return
+        screen = AssumptionsScreen(self.service, answers, index)
+        self.app.push_screen(screen)
+        if ask:
+            screen.call_after_refresh(screen.action_ask)
+
+    def action_confidence(self) -> None:
+        views = list(self.query(AnswerView))
+        last = self.service.last_answer()
+        if not views or last is None:
+            self._problem(ActionRefused("no answer to show the confidence of yet"))
+            return
+        view = views[-1]
+        if view.confidence_shown:
+            view.show_confidence(None)
+            return
+        from tui.application.assumptions import least_sure
+
+        try:
+            spans, hedges = least_sure(last)
+        except ActionRefused as exc:
+            self._problem(exc)
+            return
+        view.show_confidence(spans)
+        self.notify(" ".join(hedges), markup=False, timeout=8)
 
     # sessions, clipboard, help, quit ---------------------------------------------
 

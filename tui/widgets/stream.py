@@ -43,7 +43,9 @@ class _Tail(Static):
         """Whether text fits the rows the tail has now (no layout needed to show it)."""
         if not self._width:
             return False
-        return Content(text).get_height(self.styles, self._width) <= self._rows
+        # Textual's Static passes its styles the same way; the stub asks for a RulesMap
+        height = Content(text).get_height(self.styles, self._width)  # type: ignore[arg-type]
+        return height <= self._rows
 
     def show(self, text: str, fits: bool) -> None:
         """Show text (already stripped of control characters) literally."""

@@ -1,0 +1,108 @@
+"""What every REPL command uses: writing lines, and streaming an answer that Ctrl-C stops."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Mapping
+from typing import TextIO
+
+from tui.alignment.conversation import Status
+from tui.alignment.text import strip_control
+from tui.application.diary import DiaryRecorder
+from tui.application.service import ChatService
+from tui.application.turn import Turn
+from tui.output.lines import one_line, stats_line
+
+SIGNAL_CHECK_SECONDS = 0.2
+_END = object()
+
+
+def _pump(turn: Turn, pieces: queue.SimpleQueue[object], finished: threading.Event) -> None:
+    """Iterate the Turn to its end (worker thread), handing each piece to the printer."""
+    try:
+        for piece in turn:
+            pieces.put(piece)
+    except Exception as exc:  # reported by the printer as one line
+        pieces.put(exc)
+    finally:
+        finished.set()
+        pieces.put(_END)
+
+
+class ReplCore:
+    """The REPL's output and streaming; the commands build on it."""
+
+    service: ChatService
+    diary: DiaryRecorder | None
+    out: TextIO
+    keymap: Mapping[str, str]
+    turn: Turn | None  # the answer streaming now, if any
+    next_default: str  # text to put back in the prompt (after /rewind)
+
+    def interrupt(self) -> bool:
+        """Stop the answer being streamed, as Ctrl-C does; False when none is."""
+        turn = self.turn
+        if turn is not None:
+            turn.stop()
+        return turn is not None
+
+    def say(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def error(self, exc: BaseException | str) -> None:
+        self.say(f"error: {exc if isinstance(exc, str) else one_line(exc)}")
+
+    def dim(self, text: str) -> None:
+        self.say(f"\x1b[2m{text}\x1b[0m" if self._tty() else text)
+
+    def _tty(self) -> bool:
+        return bool(getattr(self.out, "isatty", lambda: False)())
+
+    def _stream(self, turn: Turn) -> None:
+        """Print the answer piece by piece; Ctrl-C stops it, and it is always drained."""
+        pieces: queue.SimpleQueue[object] = queue.SimpleQueue()
+        finished = threading.Event()
+        self.turn = turn
+        threading.Thread(target=_pump, args=(turn, pieces, finished), daemon=True,
+                         name="repl-turn").start()
+        try:
+            while True:
+                try:
+                    self._print_pieces(pieces)
+                    break
+                except KeyboardInterrupt:
+                    self.interrupt()
+                    if finished.is_set() and pieces.empty():
+                        break
+        finally:
+            self.turn = None
+        self._report(turn)
+
+    def _print_pieces(self, pieces: queue.SimpleQueue[object]) -> None:
+        while True:
+            try:  # a timeout, because a SIGINT landing just before a blocking get is unseen
+                item = pieces.get(timeout=SIGNAL_CHECK_SECONDS)
+            except queue.Empty:
+                continue
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                self.error(item)
+            else:
+                self.out.write(strip_control(str(item)))
+                self.out.flush()
+
+    def _report(self, turn: Turn) -> None:
+        """End the answer's line, then say how it ended and what it cost."""
+        if turn.text and not turn.text.endswith("\n"):
+            self.say()
+        if turn.status is Status.STOPPED:
+            self.say("[stopped]")
+        elif turn.generation.error is not None:
+            if turn.text:
+                self.say("[interrupted: the partial answer above is kept]")
+            self.error(turn.generation.error)
+        info = self.service.engine.info
+        self.dim(stats_line(turn.generation.stats, info.n_ctx if info else 0))
