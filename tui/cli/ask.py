@@ -6,9 +6,9 @@ import argparse
 import sys
 
 from tui.alignment.store import Store
-from tui.alignment.text import strip_control
 from tui.application.startup import Startup
 from tui.errors import CoalignError, LimitReached
+from tui.output.stream import write_streamed
 
 
 def add_ask_parser(commands: argparse._SubParsersAction,  # type: ignore[type-arg]
@@ -35,13 +35,7 @@ def cmd_ask(args: argparse.Namespace, startup: Startup) -> int:
         service.store = Store(":memory:")
         service.turn_listeners.clear()
     turn = service.send(" ".join(args.question))
-    try:
-        for piece in turn:
-            sys.stdout.write(strip_control(piece))
-            sys.stdout.flush()
-    except KeyboardInterrupt:
-        turn.stop()
-        turn.wait()
+    if not write_streamed(turn, sys.stdout):
         print("\n[stopped]", file=sys.stderr)
         return 130
     print()

@@ -142,7 +142,10 @@ class Generation:
         return self._finished.is_set()
 
     def __iter__(self) -> Iterator[str]:
-        while True:
+        """The pieces as they come; a stream that has ended yields nothing more (iterating
+        it again, as wait() after a Ctrl-C does, must not wait for an end marker that has
+        already been taken)."""
+        while not self._finished.is_set():
             item = self._queue.get()
             if item is _DONE:
                 self._finished.set()

@@ -6,6 +6,7 @@ from tui.alignment.conversation import Message
 from tui.alignment.text import strip_control
 from tui.application import assumptions as assumptions_report
 from tui.application import disclosure
+from tui.output.stream import write_streamed
 from tui.repl.core import ReplCore
 
 
@@ -14,13 +15,7 @@ def ask_account(repl: ReplCore, answer: Message) -> None:
     repl.dim("asking the model how it produced this answer (Ctrl-C stops)…")
     repl.service.engine.wait_loaded()
     generation = disclosure.start(repl.service, answer)
-    try:
-        for piece in generation:
-            repl.out.write(strip_control(piece))
-            repl.out.flush()
-    except KeyboardInterrupt:
-        generation.stop()
-        generation.wait()
+    write_streamed(generation, repl.out)
     repl.say()
     entry = disclosure.save(repl.service, answer, generation)
     if entry.get("stopped"):

@@ -20,10 +20,8 @@ class CoConstructionCommands(ReplCore):
         answer = self.service.last_answer()
         if answer is None:
             return
-        number, total = self.service.answer_position(answer)
-        mark = self.service.mark_of(answer)
-        extra = f" · marked {mark.badge}" if mark and mark.badge else ""
-        self.dim(f"answer {number}/{total}{extra}")
+        if note := self.service.answer_note(answer):  # the same note the TUI shows
+            self.dim(note)
 
     def more_candidates(self) -> None:
         """When the profile asks for N candidates: generate the rest, then show the best."""
