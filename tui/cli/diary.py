@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from tui.alignment.diary import (
@@ -19,6 +18,7 @@ from tui.alignment.export import FORMATS, run_export
 from tui.alignment.export.markdown_export import entry_markdown
 from tui.alignment.text import strip_control
 from tui.config import load_config
+from tui.output.terminal import err, out
 from tui.paths import Paths, default_paths
 
 PROGRESS_FROM = 500  # entries; smaller exports finish before a progress line helps
@@ -81,8 +81,14 @@ def _line(entry: DiaryEntry) -> str:
 
 
 def _progress(done: int, total: int) -> None:
-    end = "\n" if done >= total else ""
-    print(f"\rexporting {done}/{total}", end=end, file=sys.stderr, flush=True)
+    """'exporting N/TOTAL' redrawn in place on a terminal; elsewhere only the last one."""
+    if err.isatty():
+        err.control("\r")  # back to the start of the progress line
+        err.write(f"exporting {done}/{total}")
+        if done >= total:
+            err.line()
+    elif done >= total:
+        err.line(f"exporting {done}/{total}")
 
 
 def _run(args: argparse.Namespace, paths: Paths) -> int:
@@ -91,9 +97,9 @@ def _run(args: argparse.Namespace, paths: Paths) -> int:
     if action == "list":
         where = DiaryFilter(args.since, args.until, args.profile, args.value, args.outcome)
         entries = store.list(where)
-        print("\n".join(_line(entry) for entry in entries) or "no diary entries")
+        out.line("\n".join(_line(entry) for entry in entries) or "no diary entries")
     elif action == "show":
-        print(strip_control(entry_markdown(store.get(args.id))), end="")
+        out.write(entry_markdown(store.get(args.id)))
     elif action == "add":
         pseudonym, consent = _participant(paths)
         entry = store.add(DiaryEntry(
@@ -101,18 +107,18 @@ def _run(args: argparse.Namespace, paths: Paths) -> int:
             intuitive_intervention=args.intervention, final_outcome=args.outcome,
             outcome_note=args.note, values_at_risk=[v.strip() for v in args.value if v.strip()],
             model=args.model, pseudonym=pseudonym, consent=consent))
-        print(f"added {entry.id}")
+        out.line(f"added {entry.id}")
     elif action == "import":
         pseudonym, consent = _participant(paths)
         report = import_csv(args.file, store, pseudonym, consent)
         for error in report.errors:
-            print(f"{args.file}: {error}", file=sys.stderr)
-        print(f"imported {report.added} entries, {len(report.errors)} rows with problems")
+            err.line(f"{args.file}: {error}")
+        out.line(f"imported {report.added} entries, {len(report.errors)} rows with problems")
         return 1 if report.errors else 0
     elif action == "export":
         return _export(args, store)
     for problem in store.problems:
-        print(f"warning: skipped {problem}", file=sys.stderr)
+        err.line(f"warning: skipped {problem}")
     return 0
 
 
@@ -120,16 +126,16 @@ def _export(args: argparse.Namespace, store: DiaryStore) -> int:
     problems: list[str] = []
     entries = load_folders(args.sources or [store.folder], problems)
     for problem in problems:
-        print(f"warning: skipped {problem}", file=sys.stderr)
+        err.line(f"warning: skipped {problem}")
     names = args.redact_name if (args.redact or args.redact_name) else None
     report = run_export(entries, args.format, args.output, pseudonymise=args.pseudonymise,
                         redact_names=names, bom=args.bom,
                         progress=_progress if len(entries) >= PROGRESS_FROM else None)
-    print(f"wrote {report.written} entries to {args.output}"
-          + (f"; left out {report.skipped_no_consent} without consent"
-             if report.skipped_no_consent else ""))
+    out.line(f"wrote {report.written} entries to {args.output}"
+             + (f"; left out {report.skipped_no_consent} without consent"
+                if report.skipped_no_consent else ""))
     if report.key_path:
-        print(f"pseudonym key: {report.key_path} (keep it apart from the export)")
+        out.line(f"pseudonym key: {report.key_path} (keep it apart from the export)")
     return 0
 
 
@@ -137,6 +143,8 @@ def cmd_diary(args: argparse.Namespace, paths: Paths | None = None) -> int:
     """Run `coalign diary …`; problems are one line on stderr and exit status 2."""
     try:
         return _run(args, paths or default_paths())
+    except BrokenPipeError:
+        raise  # the reader went away: main() ends quietly
     except (DiaryError, OSError) as exc:
-        print(f"coalign: {exc}", file=sys.stderr)
+        err.line(f"coalign: {exc}")
         return 2

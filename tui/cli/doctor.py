@@ -6,6 +6,7 @@ import argparse
 
 from tui.application.doctor import report
 from tui.config import EngineOverrides
+from tui.output.terminal import out
 from tui.paths import default_paths
 
 
@@ -13,5 +14,5 @@ def cmd_doctor(args: argparse.Namespace, overrides: EngineOverrides) -> int:
     settings = EngineOverrides(**overrides)
     settings.pop("model", None)  # the report resolves the model itself
     for line in report(default_paths(), getattr(args, "model", None), settings):
-        print(line)
+        out.line(line)
     return 0

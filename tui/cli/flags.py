@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import argparse
 
-from tui.config import EngineOverrides
+from tui.config import _ENV_NAME, EngineOverrides
 
 ENGINE_FLAGS = ("model", "gpu_layers", "threads", "context", "seed", "temperature", "max_tokens",
-                "backend", "base_url", "api_key_env", "request_timeout")
+                "backend", "base_url", "api_key_env", "request_timeout", "chat_format")
+
+
+def env_name(value: str) -> str:
+    """--api-key-env's value: a variable's name; never echoed, as it may be the key itself."""
+    if not _ENV_NAME.fullmatch(value):
+        raise argparse.ArgumentTypeError(
+            "that looks like a key, not a variable name: pass the NAME of the environment "
+            "variable that holds the key (e.g. OPENAI_API_KEY), never the key itself")
+    return value
 
 
 def engine_options() -> argparse.ArgumentParser:
@@ -24,12 +33,15 @@ def engine_options() -> argparse.ArgumentParser:
     group.add_argument("--seed", type=int, default=argparse.SUPPRESS)
     group.add_argument("--temperature", type=float, default=argparse.SUPPRESS)
     group.add_argument("--max-tokens", type=int, default=argparse.SUPPRESS)
+    group.add_argument("--chat-format", default=argparse.SUPPRESS, metavar="NAME",
+                       help="llama-cpp-python chat format (e.g. chatml) for a GGUF without a "
+                       "working chat template")
     remote = parent.add_argument_group("remote engine (an OpenAI-compatible server)")
     remote.add_argument("--backend", choices=("local", "openai"), default=argparse.SUPPRESS,
                         help="local: a GGUF file here (default); openai: a server")
     remote.add_argument("--base-url", default=argparse.SUPPRESS, metavar="URL",
                         help="the server's address, e.g. http://127.0.0.1:8000")
-    remote.add_argument("--api-key-env", default=argparse.SUPPRESS, metavar="NAME",
+    remote.add_argument("--api-key-env", type=env_name, default=argparse.SUPPRESS, metavar="NAME",
                         help="the environment variable holding the server's API key")
     remote.add_argument("--request-timeout", type=float, default=argparse.SUPPRESS,
                         metavar="SECONDS", help="how long the server may stay silent")

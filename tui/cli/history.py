@@ -7,6 +7,7 @@ import argparse
 from tui.alignment.store import Store
 from tui.application.listing import session_summaries, single_line, when
 from tui.output.lines import session_line
+from tui.output.terminal import out
 from tui.paths import default_paths
 
 
@@ -25,14 +26,14 @@ def cmd_history(args: argparse.Namespace) -> int:
     if args.history_command == "list":
         sessions = session_summaries(store)
         for summary in sessions:
-            print(session_line(summary))
+            out.line(session_line(summary))
         if not sessions:
-            print("no saved sessions yet")
+            out.line("no saved sessions yet")
         return 0
     results = store.search(" ".join(args.words))
     for message, snippet in results:
         text = single_line(snippet, empty="")
-        print(f"#{message.session_id:<5} {when(message.created_at)}  {message.role:<9} {text}")
+        out.line(f"#{message.session_id:<5} {when(message.created_at)}  {message.role:<9} {text}")
     if not results:
-        print("no matches")
+        out.line("no matches")
     return 0

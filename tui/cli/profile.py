@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from tui.alignment.profiles.edit import diff
@@ -12,6 +11,7 @@ from tui.alignment.profiles.library import ProfileLibrary
 from tui.alignment.profiles.load import load_profile
 from tui.alignment.profiles.schema import Profile
 from tui.application.profiles import describe, entry_line, open_library, told
+from tui.output.terminal import err, out
 from tui.paths import default_paths
 
 
@@ -51,33 +51,34 @@ def _find(library: ProfileLibrary, spec: str) -> Profile:
 def _run(args: argparse.Namespace, library: ProfileLibrary) -> int:
     action = args.profile_command
     if action == "list":
-        print("\n".join(entry_line(entry) for entry in library.entries()))
+        out.line("\n".join(entry_line(entry) for entry in library.entries()))
     elif action == "show":
         try:
             entry = library.get(args.name) if args.name else library.default()
         except KeyError:
             raise ProfileError(f"no profile called {args.name}; `coalign profile list` "
                                "shows them") from None
-        print("\n".join(describe(entry) + told(entry)))
+        out.line("\n".join(describe(entry) + told(entry)))
         return 0 if entry.ok else 1
     elif action == "validate":
         try:
             profile = load_profile(args.file)
         except ProfileError as exc:
-            print(exc)
+            out.line(exc)
             return 1
-        print(f"{args.file}: ok (schema {profile.schema}, {len(profile.values)} values)")
+        out.line(f"{args.file}: ok (schema {profile.schema}, {len(profile.values)} values)")
     elif action == "diff":
-        print("\n".join(diff(_find(library, args.a), _find(library, args.b))) or "no differences")
+        changes = diff(_find(library, args.a), _find(library, args.b))
+        out.line("\n".join(changes) or "no differences")
     elif action == "new":
-        print(f"created {library.new(args.name)}")
+        out.line(f"created {library.new(args.name)}")
     elif action == "add-source":
         folder = library.add_source(args.path)
         found = [e for e in library.entries() if e.path and e.path.parent == folder]
         broken = sum(not entry.ok for entry in found)
-        print(f"added {folder}: {len(found)} profiles ({broken} broken)")
+        out.line(f"added {folder}: {len(found)} profiles ({broken} broken)")
     for notice in library.notices:
-        print(f"warning: {notice}", file=sys.stderr)
+        err.line(f"warning: {notice}")
     return 0
 
 
@@ -85,6 +86,8 @@ def cmd_profile(args: argparse.Namespace, library: ProfileLibrary | None = None)
     """Run `coalign profile …`; problems are one line on stderr and exit status 2."""
     try:
         return _run(args, library or open_library(default_paths()))
+    except BrokenPipeError:
+        raise  # the reader went away: main() ends quietly
     except (ProfileError, OSError) as exc:
-        print(f"coalign: {exc}", file=sys.stderr)
+        err.line(f"coalign: {exc}")
         return 2

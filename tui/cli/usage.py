@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from tui.alignment.store import Store
 from tui.alignment.usage import WATTS_PER_BUSY_CORE, UsageTotals
 from tui.application.usage import collective_usage, local_usage
+from tui.output.terminal import err, out
 from tui.paths import default_paths
 
 
@@ -21,11 +21,11 @@ def add_usage_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
 
 
 def print_table(groups: dict[str, UsageTotals]) -> None:
-    print(f"{'':<28}{'requests':>9}{'tokens':>10}{'minutes':>9}{'CPU s':>9}{'Wh':>8}")
+    out.line(f"{'':<28}{'requests':>9}{'tokens':>10}{'minutes':>9}{'CPU s':>9}{'Wh':>8}")
     for label, totals in groups.items():
-        print(f"{label:<28}{totals.requests:>9}{totals.tokens:>10}{totals.minutes:>9.1f}"
+        out.line(f"{label:<28}{totals.requests:>9}{totals.tokens:>10}{totals.minutes:>9.1f}"
               f"{totals.cpu_seconds:>9.1f}{totals.energy_wh:>8.3f}")
-    print(f"energy = CPU seconds x {WATTS_PER_BUSY_CORE:g} W per busy core (an estimate; "
+    out.line(f"energy = CPU seconds x {WATTS_PER_BUSY_CORE:g} W per busy core (an estimate; "
           "see README)")
 
 
@@ -34,7 +34,7 @@ def cmd_usage(args: argparse.Namespace) -> int:
         warnings: list[str] = []
         groups = collective_usage(args.sources, warnings)
         for warning in warnings:
-            print(f"warning: {warning}", file=sys.stderr)
+            err.line(f"warning: {warning}")
     else:
         paths = default_paths()
         paths.ensure_data_dir()

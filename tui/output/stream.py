@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol, TextIO
 
-from tui.alignment.text import strip_control
+from tui.output.terminal import Terminal
 
 
 class Streamed(Protocol):
@@ -18,12 +18,12 @@ class Streamed(Protocol):
     def wait(self) -> str: ...
 
 
-def write_streamed(streamed: Streamed, out: TextIO) -> bool:
+def write_streamed(streamed: Streamed, out: TextIO | Terminal) -> bool:
     """Write each piece as it arrives; False when Ctrl-C stopped it (then drained)."""
+    terminal = out if isinstance(out, Terminal) else Terminal(out)
     try:
         for piece in streamed:
-            out.write(strip_control(piece))
-            out.flush()
+            terminal.write(piece)
     except KeyboardInterrupt:
         streamed.stop()
         streamed.wait()

@@ -13,7 +13,7 @@ from tui.repl.core import ReplCore
 def ask_account(repl: ReplCore, answer: Message) -> None:
     """Stream the model's account of answer (Ctrl-C stops it) and cache it if it finished."""
     repl.dim("asking the model how it produced this answer (Ctrl-C stops)…")
-    repl.service.engine.wait_loaded()
+    repl.wait_for_model()
     generation = disclosure.start(repl.service, answer)
     write_streamed(generation, repl.out)
     repl.say()

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TextIO
 
 from tui.alignment.conversation import Status
-from tui.alignment.text import strip_control
 from tui.application.diary import DiaryRecorder
 from tui.application.service import ChatService
 from tui.application.turn import Turn
-from tui.output.lines import one_line, stats_line
+from tui.output.lines import stats_line
+from tui.output.terminal import Terminal
 
 SIGNAL_CHECK_SECONDS = 0.2
 _END = object()
@@ -47,18 +47,39 @@ class ReplCore:
             turn.stop()
         return turn is not None
 
+    @property
+    def terminal(self) -> Terminal:
+        """self.out behind the one output layer: every string it writes is sanitised."""
+        return Terminal(self.out)
+
     def say(self, text: str = "") -> None:
-        self.out.write(text + "\n")
-        self.out.flush()
+        self.terminal.line(text)
 
     def error(self, exc: BaseException | str) -> None:
-        self.say(f"error: {exc if isinstance(exc, str) else one_line(exc)}")
+        self.terminal.error(exc)
 
     def dim(self, text: str) -> None:
-        self.say(f"\x1b[2m{text}\x1b[0m" if self._tty() else text)
+        self.terminal.dim(text)
+
+    def highlight(self, pieces: Iterable[tuple[str, bool]]) -> None:
+        """One line with the flagged pieces highlighted (on a terminal) or «marked»."""
+        self.terminal.highlight(pieces)
+
+    warnings_shown = False
+
+    def wait_for_model(self) -> None:
+        """Wait for the model (saying so while it loads); its warnings are said once."""
+        engine = self.service.engine
+        if engine.info is None and engine.load_error is None:
+            self.say("loading model…")
+        info = engine.wait_loaded()
+        if not self.warnings_shown:
+            self.warnings_shown = True
+            for warning in info.warnings:
+                self.terminal.error(warning, prefix="warning")
 
     def _tty(self) -> bool:
-        return bool(getattr(self.out, "isatty", lambda: False)())
+        return self.terminal.isatty()
 
     def _stream(self, turn: Turn) -> None:
         """Print the answer piece by piece; Ctrl-C stops it, and it is always drained."""
@@ -91,8 +112,7 @@ class ReplCore:
             if isinstance(item, BaseException):
                 self.error(item)
             else:
-                self.out.write(strip_control(str(item)))
-                self.out.flush()
+                self.terminal.write(str(item))
 
     def _report(self, turn: Turn) -> None:
         """End the answer's line, then say how it ended and what it cost."""

@@ -106,10 +106,7 @@ class Repl(CoConstructionCommands):
             self.say("usage: /send TEXT")
             return
         self.service.check_can_answer()  # a refusal need not wait for the model
-        engine = self.service.engine
-        if engine.info is None and engine.load_error is None:
-            self.say("loading model…")
-        engine.wait_loaded()
+        self.wait_for_model()
         self._stream(self.service.send(text))
         self.more_candidates()
 
@@ -139,7 +136,7 @@ class Repl(CoConstructionCommands):
         text = strip_control(answer.content)
         self.say(text)
         if self._tty():
-            self.out.write(osc52(text))
+            self.terminal.control(osc52(text))
             self.dim("[copied to the clipboard]")
 
     def cmd_help(self, _arg: str) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 import unicodedata
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from tui.alignment.profiles.errors import KeyPath, ProfileError, key_name
-from tui.alignment.profiles.locate import line_of
+from tui.alignment.profiles.locate import key_lines
 from tui.alignment.profiles.schema import (
     SCHEMA_VERSION,
     Engagement,
@@ -23,6 +24,9 @@ from tui.alignment.profiles.schema import (
 )
 
 VALUE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,47}$")
+# Characters str.splitlines() ends a line at, where TOML does not (a valid document holds
+# the others of them only escaped): key_lines() would count lines wrong past them.
+_BREAKS = re.compile("[\x85\u2028\u2029]")
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _KEYS = {
     (): ("schema", "title", "description", "authors", "goal", "values", "tradeoffs", "filters",
@@ -52,6 +56,39 @@ def show(value: Any, limit: int = 40) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
+def quoted(path: KeyPath) -> str:
+    """A key name for a message: quoted, its control and bidi characters as escapes
+    (visible but inert), such as 'values.nuance.weight' or 'evil\\x1b]0;title\\x07'."""
+    return repr(key_name(path))
+
+
+def _unescaped(part: str | int) -> str | int:
+    """A key as written in TOML text, its escapes (\\u001b) read as tomllib reads them."""
+    if not isinstance(part, str) or "\\" not in part:
+        return part
+    try:
+        return str(tomllib.loads(f'k = "{part}"')["k"])
+    except tomllib.TOMLDecodeError:
+        return part  # a 'literal' key, whose backslashes are plain characters
+
+
+def _unbroken(part: str | int) -> str | int:
+    return _BREAKS.sub("\ufffd", part) if isinstance(part, str) else part
+
+
+def locate(text: str, path: KeyPath) -> int | None:
+    """The line defining path, else the line of its longest defined prefix, else None;
+    keys with escapes (\\u001b) or NEL, LS and PS characters in them found too."""
+    wanted = tuple(_unbroken(part) for part in path)
+    best, best_length = None, 0
+    for found, number in key_lines(_BREAKS.sub("\ufffd", text)):
+        length = len(found)
+        if length > best_length and (found == wanted[:length] or tuple(
+                _unbroken(_unescaped(part)) for part in found) == wanted[:length]):
+            best, best_length = number, length
+    return best
+
+
 def _describe(char: str) -> str:
     code = f"(U+{ord(char):04X})"
     if char == "\x1b":
@@ -74,11 +111,11 @@ class Reader:
         self.file, self.text, self.folder = file, text, folder
 
     def fail(self, path: KeyPath, detail: str) -> ProfileError:
-        line = (line_of(self.text, path) or 1) if self.text is not None else None
+        line = (locate(self.text, path) or 1) if self.text is not None else None
         return ProfileError(detail, self.file, line)
 
     def bad(self, path: KeyPath, value: Any, problem: str, fix: str) -> ProfileError:
-        return self.fail(path, f"key '{key_name(path)}' = {show(value)} {problem}; {fix}")
+        return self.fail(path, f"key {quoted(path)} = {show(value)} {problem}; {fix}")
 
     def table(self, path: KeyPath, value: Any, kind: tuple[str, ...] | None) -> dict[str, Any]:
         """value as a table whose keys are those of _KEYS[kind] (any keys when kind is None)."""
@@ -88,7 +125,7 @@ class Reader:
         known = _KEYS[kind] if kind is not None else value
         for key in value:
             if key not in known:
-                raise self.fail(path + (key,), f"key '{key_name(path + (key,))}' is unknown; "
+                raise self.fail(path + (key,), f"key {quoted(path + (key,))} is unknown; "
                                 f"use one of: {', '.join(known)}")
         return value
 
@@ -101,10 +138,10 @@ class Reader:
         if not isinstance(value, str):
             raise self.bad(path, value, f"is {_kind(value)}, not a string", 'use quotes: "..."')
         if match := _FORBIDDEN.search(value):
-            raise self.fail(path, f"key '{key_name(path)}' contains {_describe(match.group())}; "
+            raise self.fail(path, f"key {quoted(path)} contains {_describe(match.group())}; "
                             "remove it: profile text is shown literally")
         if one_line and "\n" in value:
-            raise self.fail(path, f"key '{key_name(path)}' spans several lines; use one line")
+            raise self.fail(path, f"key {quoted(path)} spans several lines; use one line")
         return value
 
     def texts(self, path: KeyPath, value: Any) -> list[str]:
@@ -113,7 +150,7 @@ class Reader:
         out = [self.text_of(path + (i,), item) for i, item in enumerate(value)]
         for i, item in enumerate(out):
             if not item.strip():
-                raise self.fail(path + (i,), f"key '{key_name(path + (i,))}' is empty; remove it")
+                raise self.fail(path + (i,), f"key {quoted(path + (i,))} is empty; remove it")
         return out
 
     def number(self, path: KeyPath, value: Any, whole: bool = False) -> float | int:
@@ -158,11 +195,11 @@ def _values(r: Reader, data: Any) -> dict[str, Value]:
     for name, raw in table.items():
         path: KeyPath = ("values", name)
         if not VALUE_NAME.match(name):
-            raise r.fail(path, f"key '{key_name(path)}' is not a valid value name; use letters, "
+            raise r.fail(path, f"key {quoted(path)} is not a valid value name; use letters, "
                          "digits, _ and - (such as care_for_participants)")
         entry = r.table(path, raw, ("value",))
         if "weight" not in entry:
-            raise r.fail(path, f"key '{key_name(path + ('weight',))}' is missing; "
+            raise r.fail(path, f"key {quoted(path + ('weight',))} is missing; "
                          "add weight = 0.5 (a number from 0 to 1)")
         vector = entry.get("control_vector")
         values[name] = Value(r.number(path + ("weight",), entry["weight"]),
@@ -215,7 +252,7 @@ def _prompt(r: Reader, index: int, raw: Any) -> NamedPrompt:
     fields = {}
     for key in ("name", "text"):
         if not str(entry.get(key, "")).strip():
-            raise r.fail(path + (key,), f"key '{key_name(path + (key,))}' is missing or empty; "
+            raise r.fail(path + (key,), f"key {quoted(path + (key,))} is missing or empty; "
                          f"add {key} = \"...\"")
         fields[key] = r.text_of(path + (key,), entry[key], one_line=key == "name")
     return NamedPrompt(fields["name"], fields["text"],
