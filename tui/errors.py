@@ -43,6 +43,20 @@ class ControlVectorError(CoalignError):
     """A control-vector file is missing, unreadable, or made for another model."""
 
 
+class HistoryError(CoalignError):
+    """history.sqlite3 cannot be opened, read or written (read-only, full, a folder, another
+    program's database, or a newer coalign's); the line names the file and the fix."""
+
+
+class HistoryDamaged(HistoryError):
+    """history.sqlite3 is not a readable database (corrupt, truncated, random bytes): it can
+    be moved aside and a fresh history started."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class FileIssue:
     """A problem in a user's file, said in one line: 'file:line: what, and how to fix it'."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,6 +16,7 @@ from tui.cli.history import add_history_parser, cmd_history
 from tui.cli.profile import add_profile_parser, cmd_profile
 from tui.cli.usage import add_usage_parser, cmd_usage
 from tui.errors import CoalignError
+from tui.output.terminal import err
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,7 +59,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
     startup = start(overrides(args))
     for notice in startup.notices:
-        print(f"warning: {notice}", file=sys.stderr)
+        err.line(f"warning: {notice}")
     return Repl(startup.service, startup.paths.repl_history, keymap=startup.config.keymap,
                 diary=startup.diary).run()
 
@@ -97,9 +99,20 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return COMMANDS[args.command or "tui"](args)
+        code = COMMANDS[args.command or "tui"](args)
+        sys.stdout.flush()  # here, not at exit: a reader gone (`| head`) is then caught below
+        return code
     except CoalignError as exc:
-        print(f"coalign: {exc}", file=sys.stderr)
+        err.line(f"coalign: {exc}")
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader of stdout went away (`coalign history list | head -3`): stop quietly, as
+        # Python's docs advise (signal, "Note on SIGPIPE"): stdout goes to devnull, so that
+        # the flush at exit cannot fail again, and the status is a SIGPIPE death's, 128 + 13.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):  # stdout is no file (replaced in-process)
+            pass
+        return 141

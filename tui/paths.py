@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,18 +47,25 @@ class Paths:
     def user_models_dir(self) -> Path:
         return self.data_dir / "models"
 
-    def ensure_data_dir(self) -> Path:
-        """Create the data dir if needed and prove it is writable, or raise DataDirError."""
+    def ensure_data_dir(self, writable: bool = False) -> Path:
+        """Create the data dir if needed, or raise DataDirError. With writable (commands
+        that save), also prove a file can be written there: a probe of its own, unique
+        to this process and removed even when writing it fails, so that parallel starts
+        never trip over each other's. Reading commands skip the probe: a read-only or
+        full data dir can still be read."""
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            probe = self.data_dir / ".write-test"
-            probe.write_text("ok", encoding="utf-8")
-            probe.unlink()
+            if writable:
+                with tempfile.NamedTemporaryFile(dir=self.data_dir, prefix=".write-test-") as probe:
+                    probe.write(b"ok")
+                    probe.flush()
         except OSError as exc:
             reason = exc.strerror or exc.__class__.__name__
+            fix = (f"free space on {self.data_dir}" if exc.errno == errno.ENOSPC
+                   else "fix its permissions")
             raise DataDirError(
                 f"cannot write to data dir {self.data_dir}: {reason}; "
-                f"set {HOME_ENV} to a writable folder or fix its permissions"
+                f"set {HOME_ENV} to a writable folder or {fix}"
             ) from None
         return self.data_dir
 

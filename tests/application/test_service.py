@@ -53,13 +53,13 @@ def test_abandoned_iteration_still_finishes_the_turn(fake_service: ChatService) 
     assert fake_service.store.message(turn.answer.id).status in {Status.STOPPED, Status.COMPLETE}
 
 
-def test_engine_error_is_kept_as_an_interrupted_answer(store) -> None:
+def test_an_answer_that_failed_before_any_text_is_stored_as_an_error(store) -> None:
     error = ModelError("model file not found: /nope.gguf; pass --model PATH")
     service = ChatService(store, UnavailableEngine(error), SamplingSettings(), "sys")
     turn = service.send("hello")
     assert turn.wait() == ""
     saved = store.message(turn.answer.id)
-    assert saved.status is Status.INTERRUPTED and "model file not found" in saved.meta["error"]
+    assert saved.status is Status.ERROR and "model file not found" in saved.meta["error"]
 
 
 def test_sessions_new_resume_open(fake_service: ChatService) -> None:

@@ -7,10 +7,14 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tui.alignment import store_file
 from tui.alignment.conversation import Message, Role, Session, Status
+from tui.errors import HistoryDamaged, HistoryError
 
 SCHEMA_VERSION = 1
 
@@ -62,6 +66,8 @@ END;
 """
 
 _MESSAGE_COLUMNS = "id, session_id, parent_id, role, content, status, created_at, model, meta"
+_OURS = {"sessions": {"id", "title", "created_at", "updated_at", "head_id"},
+         "messages": set(_MESSAGE_COLUMNS.split(", "))}
 
 
 def _message(row: sqlite3.Row) -> Message:
@@ -101,30 +107,77 @@ def _process_alive(pid: int | None) -> bool:
 class Store:
     """All reads and writes of history; safe to share between threads."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, read_only: bool | None = None) -> None:
+        """Open (or create) the history at path. read_only None: read-only when the file
+        or its folder cannot be written or is full (so history can still be read); False:
+        a writer, refused with a HistoryError when it cannot save. Raises HistoryDamaged
+        for a file that is no readable database, HistoryError for a folder, another
+        program's database or a newer coalign's (never changed)."""
         self.path = path
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA foreign_keys = ON")
-        if str(path) != ":memory:":
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = NORMAL")
-        with self._lock:
-            self._db.executescript(_SCHEMA)
-            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        self.recover_interrupted()
+        memory = str(path) == ":memory:"
+        if not memory and Path(path).is_dir():
+            raise HistoryError(f"history {path} is a folder, not a database file: move it "
+                               f"away, {store_file.ELSEWHERE}")
+        can_write = memory or store_file.writable(Path(path))
+        if read_only is False and not can_write:  # a writer is told now, not at its first save
+            raise store_file.read_only_error(path)
+        self.read_only = read_only if read_only is not None else not can_write
+        try:
+            self._open()
+        except sqlite3.Error as exc:
+            cannot_save = store_file.error_code(exc) in store_file.CANNOT_SAVE
+            if read_only is not None or self.read_only or not cannot_save:
+                raise store_file.problem(exc, path) from None
+            self.read_only = True  # a reader on a full disk: read what is there
+            with self._guard():
+                self._open()
+        if not self.read_only:
+            try:
+                self.recover_interrupted()
+            except HistoryError as exc:  # a reader reads on; the next writer recovers them
+                if read_only is not None or isinstance(exc, HistoryDamaged):
+                    self.close()
+                    raise
+
+    def _open(self) -> None:
+        if not self.read_only and Path(self.path).is_file():  # checked read-only first: a
+            # writer failing on a damaged file would checkpoint into it, or drop its -wal
+            store_file.check_file(self.path, _OURS, SCHEMA_VERSION)
+        self._db = store_file.connect(self.path, self.read_only, _SCHEMA)
+        try:
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA foreign_keys = ON")
+            store_file.check_schema(self._db, self.path, _OURS, SCHEMA_VERSION)
+            if not self.read_only:
+                if str(self.path) != ":memory:":
+                    self._db.execute("PRAGMA journal_mode = WAL")
+                    self._db.execute("PRAGMA synchronous = NORMAL")
+                self._db.executescript(_SCHEMA)
+                if self._db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                    self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            self._db.close()
+            raise
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """SQLite's failures on this file (full, read-only, damaged …) as HistoryErrors."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise store_file.problem(exc, self.path) from None
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
     def _write(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
-        with self._lock:
+        with self._lock, self._guard():
             return self._db.execute(sql, params)
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock:
+        with self._lock, self._guard():
             return self._db.execute(sql, params).fetchall()
 
     def recover_interrupted(self) -> int:
@@ -195,7 +248,7 @@ class Store:
     ) -> Message:
         """Append a message under parent and make it the session's head."""
         now = time.time()
-        with self._lock:
+        with self._lock, self._guard():
             cursor = self._db.execute(
                 "INSERT INTO messages(session_id, parent_id, role, content, status, created_at,"
                 " model, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -213,7 +266,7 @@ class Store:
         meta: dict[str, Any] | None = None,
     ) -> None:
         """Save new text, status or metadata (metadata keys are merged)."""
-        with self._lock:
+        with self._lock, self._guard():
             if content is not None:
                 self._db.execute("UPDATE messages SET content = ? WHERE id = ?",
                                  (content, message_id))
@@ -369,3 +422,21 @@ class Store:
             " AND (? IS NULL OR json_extract(a.meta, '$.profile.name') = ?)",
             (model, model, profile, profile))
         return [(row["prompt"], json.loads(row["mark"])) for row in rows]
+
+
+def open_store(path: Path, read_only: bool | None = False
+               ) -> tuple[Store, store_file.MovedAside | None]:
+    """The history at path (read_only as for Store). A damaged file (not a database,
+    truncated, corrupt) is moved aside and a fresh history started: said in the second
+    value, never silently. One that cannot be moved (read-only) raises HistoryDamaged;
+    another program's database or a newer coalign's is never moved: HistoryError."""
+    before = store_file.identity(path)
+    try:
+        return Store(path, read_only), None
+    except HistoryDamaged as exc:
+        if read_only or (read_only is None and not store_file.writable(path)):
+            raise
+        if store_file.identity(path) != before:  # another coalign moved it meanwhile
+            return Store(path, read_only), None
+        moved = store_file.move_aside(path, exc.reason)
+    return Store(path, read_only), moved

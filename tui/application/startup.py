@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from tui.alignment.diary.store import DiaryStore
 from tui.alignment.profiles.library import ProfileEntry, ProfileLibrary
-from tui.alignment.store import Store
+from tui.alignment.store import Store, open_store
 from tui.application.diary import DiaryRecorder
 from tui.application.profiles import open_library
 from tui.application.service import ChatService
@@ -61,7 +61,20 @@ def open_engine(
     return LlamaEngine(
         choice.path, n_ctx=config.context, n_threads=config.threads,
         n_gpu_layers=config.gpu_layers, seed=config.seed,
+        chat_format=config.chat_format or choice.chat_format, warnings=choice.warnings,
     ), choice
+
+
+def open_history(paths: Paths, notices: list[str], reading: bool = False) -> Store:
+    """The history, for a command that saves (reading False: its data dir must be
+    writable, or DataDirError) or one that only reads (`history`, `usage`: a read-only or
+    full data dir or file is opened read-only). A damaged file is moved aside and a fresh
+    one started, said in notices; a read-only, foreign or newer one raises HistoryError."""
+    paths.ensure_data_dir(writable=not reading)
+    store, moved = open_store(paths.database, read_only=None if reading else False)
+    if moved is not None:
+        notices.append(str(moved))
+    return store
 
 
 def _starting_profile(
@@ -84,8 +97,9 @@ def _starting_profile(
 def start(overrides: EngineOverrides | None = None, paths: Paths | None = None) -> Startup:
     """Load config, open history, pick the model and start loading it in the background.
 
-    Raises DataDirError when history cannot be stored; model problems become notices and
-    an engine that reports them, so interfaces can show them and keep running.
+    Raises DataDirError or HistoryError (one line each) when history cannot be stored; a
+    damaged history moved aside and model problems become notices (and an engine that
+    reports them), so interfaces can show them and keep running.
     """
     paths = paths or default_paths()
     overrides = EngineOverrides(**(overrides or {}))
@@ -93,9 +107,8 @@ def start(overrides: EngineOverrides | None = None, paths: Paths | None = None) 
     config, issues = load_config(paths.config_file)
     config = config.with_overrides(**overrides)
     notices = [str(issue) for issue in issues]
-    paths.ensure_data_dir()
+    store = open_history(paths, notices)
     configure_logging(paths)
-    store = Store(paths.database)
     choice: ModelChoice | None = None
     engine: Engine
     try:

@@ -1,14 +1,19 @@
-"""A prompt's answer being generated: iterate it for text; it saves itself as it goes."""
+"""A prompt's answer being generated: iterate it for text; it saves itself as it goes.
+
+When history cannot be saved mid-answer (a full disk), the generation is stopped, the
+text streamed so far stays shown, and iterating ends by raising that one-line error.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tui.alignment.conversation import Message, Status
 from tui.engine.base import Generation
+from tui.errors import CoalignError, DataDirError, HistoryError
 
 if TYPE_CHECKING:
     from tui.application.service import ChatService
@@ -24,6 +29,7 @@ class Turn:
     prompt: Message
     answer: Message
     generation: Generation
+    save_error: CoalignError | None = field(default=None, init=False)  # it could not be saved
 
     def __iter__(self) -> Iterator[str]:
         store = self.service.store
@@ -31,11 +37,18 @@ class Turn:
         try:
             for piece in self.generation:
                 yield piece
-                if time.monotonic() - last_save >= CHECKPOINT_SECONDS:
-                    store.update_message(self.answer.id, content=self.generation.text)
+                if self.save_error is None and time.monotonic() - last_save >= CHECKPOINT_SECONDS:
+                    try:
+                        store.update_message(self.answer.id, content=self.generation.text)
+                    except HistoryError as exc:  # stop cleanly; what was shown stays shown
+                        self.save_error = HistoryError(
+                            f"{exc}; the answer was stopped (what is shown is not all saved)")
+                        self.generation.stop()
                     last_save = time.monotonic()
         finally:
             self._finish()
+        if self.save_error is not None:
+            raise self.save_error
 
     def stop(self) -> None:
         self.generation.stop()
@@ -61,8 +74,8 @@ class Turn:
             for _ in self.generation:
                 pass
         generation = self.generation
-        if generation.error is not None:
-            status = Status.INTERRUPTED
+        if generation.error is not None:  # failed before any text: an error, not a break
+            status = Status.INTERRUPTED if generation.text else Status.ERROR
         elif generation.stopped or generation.stats.finish_reason == "cancelled":
             status = Status.STOPPED
         else:
@@ -74,10 +87,17 @@ class Turn:
             meta["signal"] = "stopped"
         if generation.error is not None:
             meta["error"] = str(generation.error)
-        self.service.store.update_message(
-            self.answer.id, content=generation.text, status=status, meta=meta
-        )
         self.answer.status = status
         self.answer.content = generation.text
-        for listener in self.service.turn_listeners:
-            listener(self)
+        try:  # never raises: this runs as the stream closes; __iter__ raises save_error after
+            self.service.store.update_message(
+                self.answer.id, content=generation.text, status=status, meta=meta
+            )
+            for listener in self.service.turn_listeners:
+                listener(self)
+        except HistoryError as exc:
+            self.save_error = self.save_error or exc
+        except OSError as exc:  # a listener's file (today's usage record) on a full disk
+            self.save_error = self.save_error or DataDirError(
+                f"cannot write {exc.filename or 'a file'}: {exc.strerror or exc}; "
+                "free space there or fix its permissions")
