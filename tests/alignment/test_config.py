@@ -100,11 +100,18 @@ def test_loose_gguf_files_are_found(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert found[0].name == "dropped" and found[0].exists
 
 
-def test_broken_registry_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bad_registry_entry_is_skipped_with_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(models, "REPO_MODELS_DIR", tmp_path)
-    write(tmp_path / "models.toml", "[models.x]\npath = 3\n")
-    with pytest.raises(models.ModelError, match=r"models.toml: \[models.x\] needs path"):
-        resolve_model(None, None, tmp_path / "u")
+    write(tmp_path / "models.toml", "# registry\n[models.x]\npath = 3\n")
+    with pytest.raises(models.ModelError, match=r"models.toml:2: \[models.x\] needs path"):
+        models.read_registry(tmp_path)
+    if models.bundled_model() is not None:  # the bundled model is still found
+        choice = resolve_model(None, None, tmp_path / "u")
+        assert choice.source.startswith("bundled")
+        assert choice.warnings == (f"{tmp_path / 'models.toml'}:2: [models.x] needs path = "
+                                   '"FILE.gguf"; skipped',)
 
 
 def test_shipped_registry_parses() -> None:

@@ -143,6 +143,19 @@ def test_a_stream_cut_mid_answer_is_kept_as_interrupted(
     assert "partial answer is kept" in saved.meta["error"]
 
 
+def test_a_stream_that_ends_before_any_text_is_an_error_not_a_kept_part(
+    fake: FakeServer, engine: RemoteEngine, store: Store
+) -> None:
+    fake.chat = lambda handler, body: handler.stream([], done=False)
+    service = ChatService(store, engine, SETTINGS, "sys")
+    turn = service.send("what is the answer?")
+    assert list(turn) == []
+    saved = store.message(turn.answer.id)
+    assert saved.status is Status.ERROR and saved.content == ""
+    assert "nothing of the answer had arrived" in saved.meta["error"]
+    assert "partial answer is kept" not in saved.meta["error"]
+
+
 def test_an_error_event_mid_stream_interrupts(fake: FakeServer, engine: RemoteEngine) -> None:
     def failing(handler: FakeHandler, body: dict[str, Any]) -> None:
         handler.stream(["Partial"], done=False)

@@ -40,6 +40,9 @@ class EngineInfo:
     n_ctx: int = 0
     n_params: int = 0
     metadata: dict[str, str] = field(default_factory=dict)
+    # One line each, for the front ends to show once the model is loaded: e.g. a GGUF with
+    # no chat template, or a models.toml that was skipped.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:

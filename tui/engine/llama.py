@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 # llama.cpp's OpenMP threads spin at barriers by default. When anything else holds a core
 # (another program, the UI thread) generation collapses: 1-8 tokens/s instead of ~50 were
@@ -27,10 +27,9 @@ from typing import Any, TypeVar
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import llama_cpp  # noqa: E402
-import numpy as np  # noqa: E402
 
 from tui.alignment.text import strip_control
-from tui.engine import control_vectors
+from tui.engine import chat_format, control_vectors
 from tui.engine.base import (
     ControlVectorUse,
     EngineInfo,
@@ -38,14 +37,16 @@ from tui.engine.base import (
     SamplingSettings,
     monotonic,
 )
+from tui.engine.context_window import checked_messages, display_name, fit
+from tui.engine.faults import generation_error, load_error
 from tui.engine.gguf_file import check_model_file
 from tui.engine.owner import OwnerThread
+from tui.engine.token_probe import TokenProbe, joint
 from tui.errors import CoalignError, ModelError
 
 log = logging.getLogger("coalign.llama")
 _GGML_LEVELS = {1: logging.DEBUG, 2: logging.INFO, 3: logging.WARNING, 4: logging.ERROR}  # ggml.h
 _last_level = [logging.DEBUG]
-_RESERVED_TOKENS = 16  # room for the chat template's markers around the answer
 T = TypeVar("T")
 
 
@@ -75,6 +76,34 @@ def _route_library_prints() -> None:
 
 _install_log_callback()
 _route_library_prints()
+_Formatter = llama_cpp.llama_chat_format.Jinja2ChatFormatter
+
+
+class _TolerantFormatter(_Formatter):
+    """A GGUF template that does not compile must not stop the load: Llama compiles every
+    template in the file even when told to use another format (--chat-format)."""
+
+    broken: Exception | None = None
+
+    def __init__(self, template: str, *args: Any, **kwargs: Any) -> None:
+        try:
+            super().__init__(template, *args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - jinja2's errors, kept for the caller
+            self.template, self.broken = template, exc
+
+    def __call__(self, **kwargs: Any) -> Any:
+        if self.broken is not None:
+            raise ValueError(f"the chat template is broken ({self.broken})")
+        return super().__call__(**kwargs)
+
+
+def _template_problem(template: str | None) -> str | None:
+    """Why a GGUF's chat template does not compile (None: it does, or there is none)."""
+    broken = _TolerantFormatter(template, "", "").broken if template else None
+    return None if broken is None else (strip_control(str(broken)).splitlines() or ["?"])[0]
+
+
+llama_cpp.llama_chat_format.Jinja2ChatFormatter = _TolerantFormatter  # type: ignore[misc]
 
 
 class _AbortFlag:
@@ -111,23 +140,7 @@ def _llama_messages(
     messages: list[dict[str, str]],
 ) -> list[llama_cpp.ChatCompletionRequestMessage]:
     """Role/content dicts as llama_cpp's per-role message types (a Role is one of three)."""
-    typed: list[llama_cpp.ChatCompletionRequestMessage] = []
-    for message in messages:
-        role, content = message["role"], message["content"]
-        if role == "system":
-            typed.append({"role": "system", "content": content})
-        elif role == "user":
-            typed.append({"role": "user", "content": content})
-        elif role == "assistant":
-            typed.append({"role": "assistant", "content": content})
-        else:
-            raise ValueError(f"unknown chat role {role!r}")
-    return typed
-
-
-def _joint(probs: list[float]) -> float | None:
-    """The probability of a piece made of these tokens (None if none were observed)."""
-    return float(np.prod(probs)) if probs else None
+    return cast(list[llama_cpp.ChatCompletionRequestMessage], checked_messages(messages))
 
 
 _ANY_CHAR = 'char ::= [^"\\\\]'
@@ -160,52 +173,6 @@ def system_info() -> str:
     return llama_cpp.llama_print_system_info().decode("utf-8", "replace").strip()
 
 
-def _display_name(path: Path, quant: str) -> str:
-    """The file's name without .gguf and the quantisation suffix: what users recognise."""
-    stem = path.name.removesuffix(".gguf")
-    if quant and stem.lower().endswith(quant.lower()):
-        stem = stem[: -len(quant)].rstrip(".-_ ")
-    return strip_control(stem) or "model"
-
-
-class _TokenProbe:
-    """Wraps one Llama's eval and sample: counts tokens, keeps each sampled token's probability.
-
-    The probability comes from a logits processor that takes the softmax of the raw logits
-    (before penalties, temperature and grammar) at each step; `logits_all=True` would keep
-    n_ctx x n_vocab floats instead and was measured 25x slower.
-    """
-
-    def __init__(self, llm: llama_cpp.Llama) -> None:
-        self.evaluated = 0
-        self.sampled = 0
-        self.probs: list[float] = []  # one per sampled token, in order
-        self._weights: np.ndarray | None = None  # exp(logit - max) of the last step
-        self._total = 0.0
-        self.processors = llama_cpp.LogitsProcessorList([self._observe])
-        original_eval, original_sample = llm.eval, llm.sample
-
-        def counting_eval(tokens: Sequence[int]) -> None:
-            original_eval(tokens)
-            self.evaluated += len(tokens)
-
-        def counting_sample(*args: Any, **kwargs: Any) -> int:
-            token = original_sample(*args, **kwargs)
-            self.sampled += 1
-            if self._weights is not None and 0 <= token < len(self._weights):
-                self.probs.append(float(self._weights[token]) / self._total)
-            self._weights = None
-            return token
-
-        llm.eval = counting_eval  # type: ignore[method-assign]
-        llm.sample = counting_sample  # type: ignore[method-assign]
-
-    def _observe(self, _input_ids: np.ndarray, logits: np.ndarray) -> np.ndarray:
-        self._weights = np.exp(logits - logits.max())  # normalised only for the sampled token
-        self._total = float(self._weights.sum())
-        return logits
-
-
 class LlamaEngine:
     """A GGUF model loaded once per process and driven from its owner thread."""
 
@@ -218,8 +185,12 @@ class LlamaEngine:
         n_gpu_layers: int = 0,
         seed: int | None = None,
         flash_attn: bool = False,
+        chat_format: str | None = None,
+        warnings: Sequence[str] = (),
     ) -> None:
         self.model_path = Path(model_path)
+        self.chat_format = chat_format  # None: the GGUF's own template
+        self.warnings = list(warnings)  # given (a skipped models.toml) and found while loading
         self.flash_attn = flash_attn
         self.n_ctx = n_ctx
         self.n_threads = n_threads
@@ -228,7 +199,8 @@ class LlamaEngine:
         self.info: EngineInfo | None = None
         self.load_seconds = 0.0
         self._llm: llama_cpp.Llama | None = None
-        self._counter: _TokenProbe | None = None
+        self._counter: TokenProbe | None = None
+        self._processors: llama_cpp.LogitsProcessorList | None = None
         self._owner = OwnerThread("coalign-llama")
         self._loaded: Future[EngineInfo] | None = None
         self._abort = _AbortFlag()  # the running generation's stop flag, seen by C
@@ -263,7 +235,14 @@ class LlamaEngine:
         raise error
 
     def _load(self) -> EngineInfo:
-        check_model_file(self.model_path)
+        try:
+            check_model_file(self.model_path)
+        except ModelError as exc:  # a name from a models.toml that was skipped, perhaps
+            raise ModelError("; ".join([str(exc), *self.warnings])) from None
+        registry = llama_cpp.llama_chat_format.LlamaChatCompletionHandlerRegistry()
+        known = getattr(registry, "_chat_handlers", None) or {self.chat_format: None}
+        if self.chat_format is not None and self.chat_format not in known:
+            raise chat_format.unknown_format(self.chat_format, list(known))
         started = monotonic()
         try:
             # verbose=False would redirect the whole process's stdout/stderr (blanking a TUI),
@@ -278,19 +257,27 @@ class LlamaEngine:
                 # tokens) but made each turn's first token 2.5x slower on CPU here (0.45 s
                 # instead of 0.17 at turn 20, measured with `coalign bench`), so it is opt-in.
                 flash_attn=self.flash_attn,
+                chat_format=self.chat_format,
                 verbose=True,
             )
         except (ValueError, RuntimeError, OSError) as exc:
             log.error("load failed: %s", exc)
-            raise ModelError(
-                f"llama.cpp could not load {self.model_path} ({exc}); the file may be "
-                "truncated or corrupt, or need a newer llama-cpp-python: download it again"
-            ) from None
+            raise load_error(self.model_path, self.n_ctx, exc) from None
+        template = llm.metadata.get("tokenizer.chat_template")
+        try:
+            self.warnings += chat_format.template_warnings(
+                self.model_path, template, _template_problem(template), self.chat_format)
+        except ModelError:
+            llm.close()
+            raise
+        for warning in self.warnings:
+            log.warning("%s", warning)
         _install_log_callback()
         llm.verbose = False  # no per-call Python prints from here on
         llama_cpp.llama_set_abort_callback(llm.ctx, self._abort.callback, self._abort.data)
         self._llm = llm
-        self._counter = _TokenProbe(llm)
+        self._counter = TokenProbe(llm)
+        self._processors = llama_cpp.LogitsProcessorList([self._counter.observe])
         self.load_seconds = monotonic() - started
         self.info = self._describe(llm)
         log.info("loaded %s in %.2f s", self.model_path, self.load_seconds)
@@ -303,12 +290,12 @@ class LlamaEngine:
         metadata = {k: strip_control(str(v))[:500] for k, v in llm.metadata.items()
                     if k != "tokenizer.chat_template"}
         quant = description.rsplit(" ", 1)[-1] if description else ""
-        name = _display_name(self.model_path, quant)
+        name = display_name(self.model_path, quant)
         return EngineInfo(
             name=name, path=str(self.model_path), quantization=quant,
             size_bytes=self.model_path.stat().st_size, n_ctx=llm.n_ctx(),
             n_params=int(llama_cpp.llama_model_n_params(llm.model)),
-            metadata={"description": description, **metadata},
+            metadata={"description": description, **metadata}, warnings=list(self.warnings),
         )
 
     # generation -------------------------------------------------------------------
@@ -352,7 +339,7 @@ class LlamaEngine:
                 messages=_llama_messages(messages), stream=True,
                 temperature=settings.temperature, max_tokens=max_tokens, seed=settings.seed,
                 top_p=settings.top_p, repeat_penalty=settings.repeat_penalty,
-                logits_processor=counter.processors, grammar=_grammar(settings.json_schema),
+                logits_processor=self._processors, grammar=_grammar(settings.json_schema),
             )
             assert isinstance(response, Generator)  # stream=True: a generator of chunks
             stream = response
@@ -366,15 +353,15 @@ class LlamaEngine:
                         first_token_at = monotonic()
                         stats.prompt_tokens = llm.n_tokens
                         stats.prompt_evaluated = counter.evaluated - evaluated_before
-                    generation.push(piece, _joint(counter.probs[assigned:]))
+                    generation.push(piece, joint(counter.probs[assigned:]))
                     assigned = len(counter.probs)
                 if finish_reason := choice.get("finish_reason"):
                     stats.finish_reason = finish_reason
         except RuntimeError as exc:
             if not generation.stop_event.is_set():  # an abort we asked for is not an error
                 error = exc
-        except ValueError as exc:  # e.g. prompt longer than the context window
-            error = exc
+        except Exception as exc:  # noqa: BLE001 - e.g. the prompt overflows, the template fails
+            error = generation_error(exc, self.model_path)
         finally:
             if stream is not None:
                 stream.close()  # release the generator here, on the owner thread
@@ -420,14 +407,7 @@ class LlamaEngine:
         def cost(message: dict[str, str]) -> int:
             return len(llm.tokenize(message["content"].encode("utf-8"), add_bos=False)) + 8
 
-        messages = list(messages)
-        n_ctx = llm.n_ctx()
-        costs = [cost(m) for m in messages]
-        system = 1 if messages and messages[0]["role"] == "system" else 0
-        budget = n_ctx - _RESERVED_TOKENS
-        while sum(costs) + min(max_tokens, budget // 2) > budget and len(messages) > system + 1:
-            del messages[system], costs[system]
-        return messages, max(1, min(max_tokens, budget - sum(costs)))
+        return fit(messages, cost, llm.n_ctx(), max_tokens)
 
     # tools for tests and the benchmark -----------------------------------------
 

