@@ -120,6 +120,14 @@ def id_argument(arg: str, what: str) -> int | None:
     return int(text)
 
 
+def retry_argument(arg: str) -> bool:
+    """`/retry [plain]`: True for a plain retry (no feedback from a mark)."""
+    word = arg.strip().lower()
+    if word not in ("", "plain"):
+        raise ActionRefused(f"usage: /retry [plain], not /retry {arg.strip()}")
+    return word == "plain"
+
+
 def count_argument(arg: str, what: str, default: int = 1) -> int:
     """A slash command's count argument ('' -> default); a positive whole number."""
     text = arg.strip()

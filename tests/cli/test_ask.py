@@ -11,10 +11,13 @@ import pytest
 from tests.fixtures.fakes import FakeEngine
 from tests.fixtures.pilot import make_service
 from tui.alignment.conversation import Status
+from tui.alignment.store import Store
+from tui.application.service import ChatService
 from tui.application.startup import Startup
 from tui.cli.ask import cmd_ask
 from tui.config import Config
-from tui.engine.base import Generation
+from tui.engine.base import EngineInfo, Generation, SamplingSettings
+from tui.errors import ActionRefused
 from tui.main import build_parser
 from tui.paths import Paths
 
@@ -50,3 +53,46 @@ def test_a_finished_stream_iterated_again_ends_at_once() -> None:
     done = threading.Event()
     threading.Thread(target=lambda: (generation.wait(), done.set()), daemon=True).start()
     assert done.wait(5), "a second wait() blocked on an end marker already taken"
+
+
+class Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def startup_for(service: ChatService, tmp_path: Path) -> Startup:
+    return Startup(Paths(tmp_path, tmp_path / "data"), Config(), service, None, None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("argv", [["ask", "-"], ["ask"]])
+def test_the_question_comes_from_a_pipe(argv: list[str], tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    service = make_service(tmp_path)
+    abstract = "Summarise this abstract:\n" + "\n".join(f"line {n}" for n in range(40))
+    monkeypatch.setattr("sys.stdin", io.StringIO(abstract + "\n"))
+    assert cmd_ask(build_parser().parse_args(argv), startup_for(service, tmp_path)) == 0
+    prompt = service.transcript()[0]
+    assert prompt.content == abstract  # every line, not "-"
+    assert "fake answer" in capsys.readouterr().out
+
+
+def test_no_question_at_a_terminal_is_one_line(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", Tty())
+    with pytest.raises(ActionRefused, match="give a question"):
+        cmd_ask(build_parser().parse_args(["ask"]), startup_for(make_service(tmp_path), tmp_path))
+
+
+class NeverLoads(FakeEngine):
+    def start_loading(self, on_progress: object = None) -> None:
+        pass
+
+    def wait_loaded(self, timeout: float | None = None) -> EngineInfo:
+        raise AssertionError("an empty prompt must be refused before waiting for the model")
+
+
+def test_an_empty_prompt_is_refused_before_the_model_loads(tmp_path: Path) -> None:
+    service = ChatService(Store(tmp_path / "h.sqlite3"), NeverLoads(), SamplingSettings(), "s")
+    with pytest.raises(ActionRefused, match="empty prompt"):
+        cmd_ask(build_parser().parse_args(["ask", "\x01 "]), startup_for(service, tmp_path))

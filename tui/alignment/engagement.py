@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from tui.errors import ActionRefused
 
+MAX_PAUSE_MINUTES = 7 * 24 * 60
+
 
 class PausedError(ActionRefused):
     """The user paused engagement; the message says how to resume."""
@@ -41,8 +43,9 @@ class Engagement:
         self.pause_state: Pause | None = None
 
     def pause(self, minutes: float | None = None, why: str = "") -> Pause:
-        if minutes is not None and minutes <= 0:
-            raise ValueError("pause takes a positive number of minutes, or none")
+        if minutes is not None and not 0 < minutes <= MAX_PAUSE_MINUTES:
+            raise ActionRefused(f"pause takes a number of minutes from 1 to {MAX_PAUSE_MINUTES} "
+                                "(a week), or none to pause until you resume")
         now = self.clock()
         self.pause_state = Pause(now, now + minutes * 60 if minutes else None, why.strip())
         return self.pause_state
@@ -68,6 +71,10 @@ def parse_pause(arg: str) -> tuple[float | None, str]:
     """'/pause 20 too tired to judge' -> (20.0, 'too tired to judge'); no number: (None, …)."""
     first, _, rest = arg.strip().partition(" ")
     try:
-        return float(first), rest.strip()
+        minutes = float(first)
     except ValueError:
         return None, arg.strip()
+    if not math.isfinite(minutes):  # 'inf', 'nan': a number, but no length of time
+        raise ActionRefused(f"/pause {first}: give minutes from 1 to {MAX_PAUSE_MINUTES}, "
+                            "or no number to pause until you resume")
+    return minutes, rest.strip()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui.actions import count_argument, id_argument
+from tui.actions import count_argument, id_argument, retry_argument
 from tui.alignment.diary.store import parse_filter
 from tui.alignment.engagement import parse_pause
 from tui.alignment.spans import split_spans
@@ -15,6 +15,8 @@ from tui.repl.core import ReplCore
 
 class CoConstructionCommands(ReplCore):
     """The REPL's co-construction commands; each cmd_<Action.method> handles one action."""
+
+    confidence_shown_for: int | None = None  # the answer /confidence last highlighted
 
     def _show_answer_position(self) -> None:
         answer = self.service.last_answer()
@@ -41,18 +43,20 @@ class CoConstructionCommands(ReplCore):
         repl_assumptions.show(self, arg)
 
     def cmd_rewind(self, arg: str) -> None:
-        steps = count_argument(arg, "/rewind")
-        prompt = self.service.rewind(steps)
-        self.next_default = prompt
+        asked = count_argument(arg, "/rewind")
+        rewound = self.service.rewind_by(asked)
+        self.next_default = rewound.prompt
         kept = len(self.service.transcript())
-        self.say(f"rewound {steps} exchange{'s' * (steps > 1)}; {kept} messages kept "
+        steps = rewound.exchanges
+        also = f" (all there were; you asked for {asked})" if steps < asked else ""
+        self.say(f"rewound {steps} exchange{'s' * (steps > 1)}{also}; {kept} messages kept "
                  "(the dropped turns stay under /branches). Your prompt is back for editing.")
 
     def cmd_retry(self, arg: str) -> None:
-        plain = arg.strip().lower() == "plain"
+        plain = retry_argument(arg)
         mark = None if plain else self.service.feedback_for_retry()
         self.service.check_can_answer()
-        self.service.engine.wait_loaded()
+        self.wait_for_model()
         turn = self.service.retry(feedback=not plain)
         if mark is not None:
             self.dim(f"retrying with your mark ({mark.badge}) as feedback")
@@ -66,15 +70,18 @@ class CoConstructionCommands(ReplCore):
         if last is None:
             self.say("no answer to show the confidence of yet")
             return
+        if self.confidence_shown_for == last.id:  # a toggle, as in the TUI
+            self.confidence_shown_for = None
+            self.say(strip_control(last.content))
+            self.dim("(highlighting off; /confidence shows it again)")
+            return
         try:
             spans, hedges = least_sure(last)
         except ValueError as exc:
             self.say(str(exc))
             return
-        opening, closing = ("\x1b[1;4;33m", "\x1b[0m") if self._tty() else ("«", "»")
-        self.say("".join(f"{opening}{strip_control(piece)}{closing}" if low
-                         else strip_control(piece)
-                         for piece, low in split_spans(last.content, spans)))
+        self.confidence_shown_for = last.id
+        self.highlight(split_spans(last.content, spans))
         for line in hedges:
             self.dim(line)
 

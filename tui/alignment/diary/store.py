@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any, Iterable
 
 import tomli_w
 
-from tui.alignment.diary.entry import ID_PATTERN, DiaryEntry, DiaryError, now_iso
+from tui.alignment.diary.entry import ID_PATTERN, OUTCOMES, DiaryEntry, DiaryError, now_iso
 from tui.alignment.files import fsync_dir, remove_stale_temp_files, write_atomic
 
 SUFFIX = ".toml"
@@ -143,6 +144,7 @@ def _no_none(value: Any) -> Any:
 
 
 _FILTER_KEYS = ("since", "until", "profile", "value", "outcome")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def parse_filter(text: str) -> DiaryFilter:
@@ -153,4 +155,10 @@ def parse_filter(text: str) -> DiaryFilter:
         if not sep or key not in _FILTER_KEYS:
             raise DiaryError(f"filter {word!r} is not KEY:VALUE; keys: {', '.join(_FILTER_KEYS)}")
         given[key] = value.lstrip("#")
+    for key in ("since", "until"):
+        if given.get(key) and not _DATE.fullmatch(given[key]):
+            raise DiaryError(f"{key}:{given[key]} is not a date; write it as {key}:2026-11-01")
+    if given.get("outcome") and given["outcome"] not in OUTCOMES:
+        raise DiaryError(f"outcome:{given['outcome']} is unknown; use one of "
+                         f"{', '.join(OUTCOMES)}")
     return DiaryFilter(**given)
