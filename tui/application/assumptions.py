@@ -114,7 +114,28 @@ def told_section(service: ChatService, answer: Message) -> Section:
         f"{Path(v['path']).name} at strength {v['strength']:g}" for v in active) or "none"))
     lines.append("System prompt, exactly:")
     lines.extend(f"  {line}" for line in told["system_prompt"].splitlines())
+    after = told.get("after_conversation") or []
+    if after:
+        lines.append("After the conversation it was also sent, exactly:")
+    for sent in after:
+        lines.extend(_sent_lines(service, answer, sent))
     return Section("told", "1 · What the model was told", TOLD_PROVENANCE, lines)
+
+
+def _sent_lines(service: ChatService, answer: Message, sent: dict[str, str]) -> list[str]:
+    """One message sent after the conversation (a retry's feedback); the earlier answer it
+    repeats is named, not copied, when it is word for word the stored one."""
+    role, content = sent.get("role", "?"), strip_control(sent.get("content", ""))
+    earlier = answer.meta.get("retry_of")
+    if role == "assistant" and isinstance(earlier, int):
+        try:
+            if service.store.message(earlier).content == content:
+                return [f"  assistant: its earlier answer (message #{earlier}), word for word"]
+        except KeyError:
+            pass
+    who = "you" if role == "user" else role
+    body = content.splitlines() or [""]
+    return [f"  {who}: {body[0]}", *(f"    {line}" for line in body[1:])]
 
 
 def _confidence_section(analysis: Analysis) -> Section:

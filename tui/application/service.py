@@ -31,6 +31,14 @@ TITLE_LENGTH = 60
 
 
 @dataclass(frozen=True)
+class Rewound:
+    """The prompt a rewind put back, and how many exchanges it stepped back."""
+
+    prompt: str
+    exchanges: int
+
+
+@dataclass(frozen=True)
 class Branch:
     """An abandoned (or current) line of the conversation, for the user to return to."""
 
@@ -192,11 +200,17 @@ class ChatService:
 
     # turns -----------------------------------------------------------------
 
-    def send(self, prompt: str) -> Turn:
-        """Store the prompt, start the answer, and return the Turn to iterate."""
+    @staticmethod
+    def cleaned_prompt(prompt: str) -> str:
+        """The prompt as it will be sent and stored; ActionRefused when nothing is left."""
         prompt = strip_control(prompt).strip()
         if not prompt:
             raise ActionRefused("empty prompt: type a question first")
+        return prompt
+
+    def send(self, prompt: str) -> Turn:
+        """Store the prompt, start the answer, and return the Turn to iterate."""
+        prompt = self.cleaned_prompt(prompt)
         self.check_can_answer()
         self.diary_subject_id = None
         if self.session is None:
@@ -241,11 +255,13 @@ class ChatService:
                 extra: list[dict[str, str]] | None = None) -> Turn:
         assert self.session is not None
         system_prompt, settings = self.told()
+        told = told_record(system_prompt, settings)
+        if extra:  # sent after the conversation (a retry's feedback): part of what it was told
+            told["after_conversation"] = [dict(message) for message in extra]
         answer = self.store.add_message(
             self.session.id, user.id, Role.ASSISTANT, "", Status.STREAMING,
             model=self._model_label(),
-            meta={"pid": os.getpid(), **self._profile_record(),
-                  "told": told_record(system_prompt, settings), **(meta or {})},
+            meta={"pid": os.getpid(), **self._profile_record(), "told": told, **(meta or {})},
         )
         messages = chat_messages(system_prompt, history) + (extra or [])
         generation = self.engine.generate(messages, settings)
@@ -258,6 +274,11 @@ class ChatService:
 
     def rewind(self, exchanges: int = 1) -> str:
         """Step back N exchanges; the dropped turns stay as a branch. Returns the prompt."""
+        return self.rewind_by(exchanges).prompt
+
+    def rewind_by(self, exchanges: int = 1) -> Rewound:
+        """Step back N exchanges (or as many as there are); the dropped turns stay as a
+        branch. Says which prompt is back and how far it went."""
         if exchanges < 1:
             raise ActionRefused("rewind takes a positive number of exchanges")
         path = self.transcript()
@@ -269,7 +290,7 @@ class ChatService:
         dropped = [m for m in path[target:] if m.role is Role.ASSISTANT]
         self.diary_subject_id = dropped[-1].id if dropped else None
         self.store.set_head(self.session.id, path[target - 1].id if target else None)
-        return path[target].content
+        return Rewound(path[target].content, len(prompts) - prompts.index(target))
 
     def branches(self) -> list[Branch]:
         """Where you are now, then every other branch end in this session, newest first."""
