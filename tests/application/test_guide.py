@@ -53,3 +53,20 @@ async def test_f10_shows_the_guide(tmp_path: Path) -> None:
         await pilot.press("f10")
         await wait_until(pilot, lambda: isinstance(app.screen, TextScreen))
         assert "No marked answers yet" in plain(app.screen.query_one("#body", Static))
+
+
+def test_marks_under_another_profile_are_not_called_none(fake_service: ChatService) -> None:
+    from tui.alignment.profiles.library import ProfileEntry
+    from tui.alignment.profiles.schema import Profile
+
+    fake_service.set_profile(ProfileEntry("neutral", None, "test", profile=Profile(name="n")))
+    for _ in range(2):
+        fake_service.send("What is a bridge?").wait()
+        fake_service.mark(validity="invalid")
+    fake_service.set_profile(ProfileEntry("group4", None, "test", profile=Profile(name="g")))
+    lines = fake_service.guide([("What is a bridge?", "partly")])
+    assert "No marked answers under profile group4 yet" in lines[1]
+    assert "you marked 2 answer(s) of this model" in lines[1]
+    assert any("facts: you have marked 2 answer(s)" in line for line in lines)
+    assert "once you have marked 3 answers of it" in lines[0]
+    assert lines[-1] == "Your diary: 1 entry (1 partly)."

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from tui.alignment.conversation import Message, Role, Session, Status, chat_messages
 from tui.alignment.engagement import Engagement, Pause
-from tui.alignment.guide import build_guide
+from tui.alignment.guide import ENOUGH, build_guide
 from tui.alignment.marks import Mark, MarkChoice, parse_mark, retry_feedback, updated_mark
 from tui.alignment.profiles.compose import compose
 from tui.alignment.profiles.library import ProfileEntry, ProfileLibrary
@@ -119,19 +119,36 @@ class ChatService:
         self.rules.check()
 
     def guide(self, diary: list[tuple[str, str]] | None = None) -> list[str]:
-        """'When is it useful?': this model under this profile, from the user's own marks."""
+        """'When is it useful?': this model under this profile, from the user's own marks
+        (and, while there are none under this profile, its marks under the others)."""
         model = self.engine.info.label if self.engine.info else None
         profile = self.profile.name if self.profile else None
-        records = build_guide(self.store.marked_prompts(model, profile), diary or [])
+        diary = diary or []
+        records = build_guide(self.store.marked_prompts(model, profile), diary)
         header = (f"When is {model or 'this model'} useful under profile {profile or '-'}? "
-                  "From your own marks so far:")
-        if not records:
-            return [header, "No marked answers yet. Mark answers (F2, /mark) and I will say "
-                    "what I seem good and bad at, by kind of request."]
-        lines = [header] + [f"- {record.sentence()}" for record in records]
-        diary_notes = [f"- {r.kind}: {r.misaligned_in_diary} diary entries ended misaligned."
-                       for r in records if r.misaligned_in_diary]
-        return lines + diary_notes
+                  f"From your own marks so far (I say something about a kind of request "
+                  f"once you have marked {ENOUGH} answers of it):")
+        lines = [header]
+        if not any(record.marked for record in records):
+            elsewhere = build_guide(self.store.marked_prompts(model, None), diary)
+            count = sum(record.marked for record in elsewhere)
+            if count:
+                lines.append(f"No marked answers under profile {profile or '-'} yet. Under "
+                             f"other profiles you marked {count} answer(s) of this model:")
+                records = elsewhere
+            else:
+                lines.append("No marked answers yet. Mark answers (F2, /mark) and I will say "
+                             "what I seem good and bad at, by kind of request.")
+                records = [r for r in records if r.misaligned_in_diary]
+        lines += [f"- {record.sentence()}" for record in records if record.marked]
+        lines += [f"- {r.kind}: {r.misaligned_in_diary} diary entries ended misaligned."
+                  for r in records if r.misaligned_in_diary]
+        if diary:
+            outcomes = [outcome or "no outcome" for _prompt, outcome in diary]
+            counted = ", ".join(f"{outcomes.count(o)} {o}" for o in sorted(set(outcomes)))
+            entries = "1 entry" if len(diary) == 1 else f"{len(diary)} entries"
+            lines.append(f"Your diary: {entries} ({counted}).")
+        return lines
 
     # value profiles -------------------------------------------------------------
 
