@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from tui.alignment.diary.store import DiaryStore
 from tui.alignment.store import Store
 from tui.application.diary import DiaryRecorder
 from tui.application.service import ChatService
-from tui.engine.base import SamplingSettings
+from tui.engine.base import Generation, SamplingSettings
 
 
 @pytest.fixture
@@ -66,3 +68,38 @@ def test_a_bad_diary_filter_is_named(service: ChatService, tmp_path: Path) -> No
     _code, text, _repl = run_repl(service, keys, tmp_path, diary=diary)
     assert "since:notadate is not a date; write it as since:2026-11-01" in text
     assert "outcome:great is unknown; use one of aligned, partly, misaligned" in text
+
+
+class ReadingEngine(FakeEngine):
+    """Reports reading a long prompt, and answers once the REPL has shown it."""
+
+    def __init__(self) -> None:
+        super().__init__("done reading")
+        self.shown = threading.Event()
+
+    def _run(self, generation: Generation, settings: SamplingSettings) -> None:
+        generation.prompt_progress = (512, 1230)
+        self.shown.wait(10)
+        generation.prompt_progress = None
+        super()._run(generation, settings)
+
+
+class Watching(io.StringIO):
+    def __init__(self, engine: ReadingEngine) -> None:
+        super().__init__()
+        self.engine = engine
+
+    def write(self, text: str) -> int:
+        if "reading the conversation" in text:
+            self.engine.shown.set()
+        return super().write(text)
+
+
+def test_a_long_history_being_read_is_shown(tmp_path: Path) -> None:
+    engine = ReadingEngine()
+    engine.start_loading()
+    service = ChatService(Store(tmp_path / "h.sqlite3"), engine, SamplingSettings(), "sys")
+    out = Watching(engine)
+    _code, text, _repl = run_repl(service, "q1\r/quit\r", tmp_path, out=out)
+    assert "reading the conversation: 512 of 1,230 tokens…" in text
+    assert "done reading" in text

@@ -111,6 +111,8 @@ class Generation:
         self.text = ""
         self.tokens: list[TokenProb] = []  # pieces with their probabilities, in order
         self.probs_available = False  # set by engines that report token probabilities
+        # (evaluated, of) while a long prompt is read before the first token; None otherwise
+        self.prompt_progress: tuple[int, int] | None = None
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._finished = threading.Event()
         self._stop_hooks: list[Callable[[], None]] = []

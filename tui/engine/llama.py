@@ -48,6 +48,7 @@ log = logging.getLogger("coalign.llama")
 _GGML_LEVELS = {1: logging.DEBUG, 2: logging.INFO, 3: logging.WARNING, 4: logging.ERROR}  # ggml.h
 _last_level = [logging.DEBUG]
 T = TypeVar("T")
+PROGRESS_FROM_TOKENS = 256  # a prompt this long reports its evaluation as it goes
 
 
 @llama_cpp.llama_log_callback
@@ -328,6 +329,11 @@ class LlamaEngine:
             return
         evaluated_before, sampled_before = counter.evaluated, counter.sampled
         counter.probs.clear()
+
+        def reading(done: int, of: int) -> None:  # only prompts long enough to wait for
+            generation.prompt_progress = (done, of) if of >= PROGRESS_FROM_TOKENS else None
+
+        counter.on_progress = reading
         generation.probs_available = True
         assigned = 0
         started, cpu_started = monotonic(), time.process_time()
@@ -351,6 +357,7 @@ class LlamaEngine:
                 if isinstance(piece, str) and piece:
                     if not first_token_at:
                         first_token_at = monotonic()
+                        generation.prompt_progress = None
                         stats.prompt_tokens = llm.n_tokens
                         stats.prompt_evaluated = counter.evaluated - evaluated_before
                     generation.push(piece, joint(counter.probs[assigned:]))

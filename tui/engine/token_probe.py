@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,14 +25,23 @@ class TokenProbe:
     def __init__(self, llm: Any) -> None:
         self.evaluated = 0
         self.sampled = 0
+        # told (done, of) after each batch of a prompt evaluation, to show progress
+        self.on_progress: Callable[[int, int], None] | None = None
         self.probs: list[float] = []  # one per sampled token, in order
         self._weights: np.ndarray | None = None  # exp(logit - max) of the last step
         self._total = 0.0
         original_eval, original_sample = llm.eval, llm.sample
 
         def counting_eval(tokens: Sequence[int]) -> None:
-            original_eval(tokens)
-            self.evaluated += len(tokens)
+            # llama.cpp evaluates in n_batch pieces anyway; handing them over one at a time
+            # lets a long prompt report how far it has got (the result is the same)
+            step = max(1, int(getattr(llm, "n_batch", 0) or len(tokens) or 1))
+            for start in range(0, len(tokens), step):
+                part = tokens[start:start + step]
+                original_eval(part)
+                self.evaluated += len(part)
+                if self.on_progress is not None:
+                    self.on_progress(start + len(part), len(tokens))
 
         def counting_sample(*args: Any, **kwargs: Any) -> int:
             token = original_sample(*args, **kwargs)

@@ -102,10 +102,17 @@ class ReplCore:
         self._report(turn)
 
     def _print_pieces(self, pieces: queue.SimpleQueue[object]) -> None:
+        reading: tuple[int, int] | None = None
         while True:
             try:  # a timeout, because a SIGINT landing just before a blocking get is unseen
                 item = pieces.get(timeout=SIGNAL_CHECK_SECONDS)
             except queue.Empty:
+                turn = self.turn
+                progress = turn.generation.prompt_progress if turn is not None else None
+                if progress is not None and progress != reading:  # a long history, read
+                    reading = progress
+                    self.dim(f"reading the conversation: {progress[0]:,} of "
+                             f"{progress[1]:,} tokens…")
                 continue
             if item is _END:
                 return
