@@ -118,6 +118,7 @@ CASES = [
     Case("guide", ("/guide",), setup=marked),
     Case("override-limits", ("/override",)),
     Case("profile", ("/profile group2-plurality", "/send which sources?")),
+    Case("prompt", ("/prompt ethics-check We interview nurses.", "/prompt short-answer")),
     Case("new-session", ("/new", "/send a fresh start")),
     Case("open-session", ("/open 1", "/send back to the first"), setup=two_sessions),
     Case("copy-answer", ("/copy",)),
@@ -174,7 +175,8 @@ def stored(world: World) -> dict[str, Any]:
     state = {row["key"]: row["value"] for row in store._read("SELECT key, value FROM state")}
     if "pause" in state:
         state["pause"] = "set"  # its times differ by when each front end ran
-    diary = [{k: v for k, v in asdict(entry).items() if k not in ("id", "created_at")}
+    diary = [{k: v for k, v in asdict(entry).items()
+              if k not in ("id", "created_at", "updated_at")}
              for entry in world.diary.store.list()]
     for entry in diary:
         entry["interventions"] = [{k: v for k, v in e.items() if k != "at"}

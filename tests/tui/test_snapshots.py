@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Markdown, Static
+from textual.widgets import Input, Markdown, Static, TextArea
 
 from tests.fixtures.fakes import FakeEngine
 from tests.fixtures.pilot import plain, wait_until
@@ -151,10 +151,10 @@ async def clear_toasts(pilot: Pilot) -> None:
 
 async def settle(pilot: Pilot) -> None:
     """Take out what changes on a timer: toasts, and the blinking cursor (held visible:
-    an Input shows its cursor steadily while cursor_blink is off)."""
+    an Input or the prompt shows its cursor steadily while cursor_blink is off)."""
     await clear_toasts(pilot)
     for screen in pilot.app.screen_stack:
-        for box in screen.query(Input):
+        for box in [*screen.query(Input), *screen.query(TextArea)]:
             box.cursor_blink = False
     await pilot.pause()
 

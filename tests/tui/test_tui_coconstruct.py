@@ -30,7 +30,7 @@ async def test_rewind_key_restores_the_prompt_and_branches_lists_the_dropped_tur
         await ask_and_wait(pilot, app, "two")
         await pilot.press("ctrl+b")
         await wait_until(pilot, lambda: len(answers(app)) == 1)
-        assert app.chat.query_one("#prompt", Input).value == "two"
+        assert app.chat.prompt.value == "two"
         await pilot.press("ctrl+t")
         await wait_until(pilot, lambda: isinstance(app.screen, BranchesScreen))
         options = app.screen.query_one(OptionList)
@@ -90,7 +90,7 @@ async def test_mark_slash_command_then_retry_with_feedback(tmp_path: Path) -> No
     app = CoalignApp(service, Config(), [])
     async with app.run_test() as pilot:
         await ask_and_wait(pilot, app, "question")
-        app.chat.query_one("#prompt", Input).value = "/mark misunderstood I asked about Europe"
+        app.chat.prompt.value = "/mark misunderstood I asked about Europe"
         await pilot.press("enter")
         await wait_until(pilot, lambda: "misunderstood" in notes(app)[-1])
         await pilot.press("ctrl+r")
@@ -120,7 +120,7 @@ async def test_marking_while_the_answer_streams_keeps_the_stream(tmp_path: Path)
         async with app.run_test() as pilot:
             await ask(pilot, "go")
             await wait_until(pilot, lambda: answers(app) and answers(app)[-1].text == "one")
-            app.chat.query_one("#prompt", Input).value = "/mark invalid wrong already"
+            app.chat.prompt.value = "/mark invalid wrong already"
             await pilot.press("enter")
             await wait_until(pilot, lambda: "marked invalid" in notes(app)[-1])
             engine.gate.release(10)

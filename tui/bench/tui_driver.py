@@ -59,10 +59,10 @@ def _type(app: CoalignApp, key: str, character: str | None = None) -> None:
 
 async def _ask(app: CoalignApp, prompt: str, ended: asyncio.Event) -> None:
     """Type prompt into the chat's input, press Enter, and wait for the answer to end."""
-    from textual.widgets import Input
+    from tui.widgets.conversation import PromptInput
 
     chat = app.chat
-    chat.query_one("#prompt", Input).value = prompt
+    chat.query_one("#prompt", PromptInput).value = prompt
     ended.clear()
     _type(app, "enter")
     await ended.wait()
@@ -99,16 +99,21 @@ def tui_tok_s(service: ChatService, prompt: str) -> tuple[float, float]:
 async def _key_latencies(service: ChatService, prompt: str, presses: int) -> list[float]:
     """Milliseconds from a key's arrival to the screen update that shows it, while a long
     answer streams; keys come at a typist's pace."""
-    from textual.widgets import Input
-
     from tui.config import Config
     from tui.screens.app import CoalignApp
-    from tui.widgets.conversation import AnswerView
+    from tui.widgets.conversation import AnswerView, PromptInput
+
+    painted = asyncio.Event()
+
+    def hook(message: object) -> None:  # sees every message the app dispatches
+        # The prompt's text changes in its key handler, which then posts Changed;
+        # call_after_refresh runs once the screen has been rendered after that.
+        if isinstance(message, PromptInput.Changed):
+            message.text_area.call_after_refresh(painted.set)
 
     app = CoalignApp(service, Config(), [])
-    async with app.run_test(size=(110, 32)):
+    async with app.run_test(size=(110, 32), message_hook=hook):
         chat = app.chat
-        box = chat.query_one("#prompt", Input)
 
         async def streaming() -> None:  # ask (again): keys are timed while text streams
             await chat.run_turn(partial(service.send, prompt), prompt)
@@ -116,13 +121,6 @@ async def _key_latencies(service: ChatService, prompt: str, presses: int) -> lis
             await _until(lambda: answer.text or not chat.busy, step=0.01)
 
         await streaming()
-        painted = asyncio.Event()
-        # The Input's value changes in its key handler; call_after_refresh runs once the
-        # screen has been rendered after that.
-        def repainted(_value: str) -> None:
-            box.call_after_refresh(painted.set)
-
-        app.watch(box, "value", repainted, init=False)
         latencies: list[float] = []
         for _ in range(presses):
             if not chat.busy:

@@ -8,10 +8,12 @@ import gc
 import signal
 from collections.abc import Callable, Coroutine, Iterable
 from functools import partial
+from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.theme import Theme
 
 from tui.actions import ACTIONS
 from tui.application.diary import DiaryRecorder
@@ -44,22 +46,24 @@ class CoalignApp(App[int]):
     ]
 
     def __init__(self, service: ChatService, config: Config, notices: list[str],
-                 diary: DiaryRecorder | None = None) -> None:
+                 diary: DiaryRecorder | None = None, config_file: Path | None = None) -> None:
         super().__init__()
         self.service = service
         self.config = config
+        self.config_file = config_file  # where a theme chosen in the app is saved (None: not)
         self.notices = list(notices)
         self.keymap = self._checked_keymap(config.keymap)
         self.chat = ChatScreen(service, self.keymap, diary)
         self.set_keymap(self.keymap)
 
     def _checked_keymap(self, keymap: dict[str, str]) -> dict[str, str]:
-        known = {action.id for action in ACTIONS}
-        for action_id in sorted(set(keymap) - known):
-            self.notices.append(
-                f"keymap: unknown action '{action_id}' (known: {', '.join(sorted(known))})"
-            )
-        return {k: v for k, v in keymap.items() if k in known}
+        """The usable entries (load_config has already checked a file's, with lines); the
+        rest become notices, and every refused entry keeps its default key, quit's too."""
+        from tui.config import check_keymap
+
+        usable, problems = check_keymap(keymap)
+        self.notices += [f"keymap: {problem}" for _action_id, problem in problems]
+        return usable
 
     def get_default_screen(self) -> Screen:
         return self.chat
@@ -72,8 +76,24 @@ class CoalignApp(App[int]):
             self.notices.append(
                 f"theme: unknown theme '{self.config.theme}'; using {self.theme}"
             )
+        self._saved_theme = self.theme
+        self.theme_changed_signal.subscribe(self, self._save_theme)
         for notice in self.notices:
             self.notify(notice, severity="warning", timeout=10, markup=False)
+
+    def _save_theme(self, theme: Theme) -> None:
+        """A theme chosen in the app (the palette's Theme) is kept for the next start."""
+        if theme.name == self._saved_theme or self.config_file is None:
+            return
+        from tui.screens.settings import save_setting
+
+        problem = save_setting(self.config_file, "theme", theme.name)
+        if problem is not None:
+            self.notify(f"Theme {theme.name} not saved: {problem}", severity="warning",
+                        markup=False)
+            return
+        self._saved_theme = theme.name
+        self.notify(f"Theme {theme.name} saved in {self.config_file}.", markup=False)
 
     def on_ready(self) -> None:
         # Everything made so far (modules, the stylesheet, the first screen) lives as long as
@@ -89,6 +109,7 @@ class CoalignApp(App[int]):
                 loop.add_signal_handler(signum, self.action_quit_on_signal)
 
     def action_quit_on_signal(self) -> None:
+        self.chat.quitting = True
         self.chat.action_stop()
         self.exit(0)
 
@@ -117,6 +138,8 @@ for _action in ACTIONS:  # action_send, action_stop, ...: one per registry actio
 def run_tui(service: ChatService, config: Config, notices: list[str],
             diary: DiaryRecorder | None = None) -> int:
     """Run the TUI until the user quits; returns the exit code."""
-    app = CoalignApp(service, config, notices, diary)
+    from tui.paths import default_paths
+
+    app = CoalignApp(service, config, notices, diary, default_paths().config_file)
     app.run()
     return app.return_code or 0

@@ -4,9 +4,7 @@ guide, assumptions, confidence, sessions, clipboard, help, quit)."""
 
 from __future__ import annotations
 
-from textual.widgets import Input
-
-from tui.actions import count_argument, id_argument
+from tui.actions import action, count_argument, id_argument, retry_argument
 from tui.alignment.diary.entry import DiaryEntry
 from tui.alignment.engagement import parse_pause
 from tui.alignment.marks import Mark, MarkChoice
@@ -35,16 +33,18 @@ class ChatScreen(ConversationScreen):
         if self._refuse_while_busy():
             return
         try:
-            prompt = self.service.rewind(count_argument(steps, "/rewind"))
+            asked = count_argument(steps, "/rewind")
+            rewound = self.service.rewind_by(asked)
         except ActionRefused as exc:
             self._problem(exc)
             return
         await self.show_transcript()
-        box = self.query_one("#prompt", Input)
-        box.value = prompt
-        box.cursor_position = len(prompt)
+        box = self.prompt
+        box.value = rewound.prompt  # the cursor at its end
         box.focus()
-        self.notify("Rewound. Your prompt is back for editing; the dropped turns are under "
+        how_far = (f"Rewound {rewound.exchanges} exchanges, all there were. "
+                   if rewound.exchanges < asked else "Rewound. ")
+        self.notify(f"{how_far}Your prompt is back for editing; the dropped turns are under "
                     "Branches.", markup=False)
 
     async def action_retry(self, arg: str = "") -> None:
@@ -53,7 +53,11 @@ class ChatScreen(ConversationScreen):
         if self.service.last_answer() is None:
             self._problem(ActionRefused("nothing to retry yet"))
             return
-        plain = arg.strip().lower() == "plain"
+        try:
+            plain = retry_argument(arg)
+        except ActionRefused as exc:
+            self._problem(exc)
+            return
         mark = None if plain else self.service.feedback_for_retry()
         views = list(self.query(AnswerView))
         if views:
@@ -196,14 +200,18 @@ class ChatScreen(ConversationScreen):
             return
         try:
             minutes, why = parse_pause(arg)
-            screen = PauseScreen(self.service, minutes, why, start_now=bool(arg.strip()))
         except ActionRefused as exc:
             self._problem(exc)
             return
-        self.app.push_screen(screen)
+        resume_key = self.keymap.get("resume", action("resume").key)
+        screen = PauseScreen(self.service, minutes, why, start_now=bool(arg.strip()),
+                             resume_key=resume_key)
+        self.stop_watching_pause()  # the dialog shows it now
+        self.app.push_screen(screen, lambda _none: self.watch_pause())
 
     def action_resume(self) -> None:
         resumed = self.service.resume()
+        self.watch_pause()  # clears the status line's pause
         self.notify("Resumed." if resumed else "Not paused.", markup=False)
 
     def action_diary_list(self, where: str = "") -> None:
@@ -288,5 +296,6 @@ class ChatScreen(ConversationScreen):
         self.app.push_screen(HelpScreen(self.keymap))
 
     def action_quit(self) -> None:
+        self.quitting = True  # an answer stopped now is recorded as cut by quitting
         self.action_stop()
         self.app.exit(0)

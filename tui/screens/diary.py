@@ -32,6 +32,7 @@ class DiaryScreen(ModalScreen[DiaryEntry | None]):
     DiaryScreen RadioSet { layout: horizontal; height: auto; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
+    AUTO_FOCUS = "#initial"  # the first field, not the scrolling frame around them
 
     def __init__(self, draft: DiaryEntry) -> None:
         super().__init__()
@@ -43,20 +44,23 @@ class DiaryScreen(ModalScreen[DiaryEntry | None]):
             yield Label("Misalignment Diary entry (Ctrl+S saves, Esc cancels)")
             yield Label("1. Initial prompting: what were you trying to achieve, and why?",
                         classes="field")
-            yield Input(strip_control(entry.initial_prompting), id="initial")
+            # Prefilled fields keep their text on focus (no select-all that a key replaces).
+            yield Input(strip_control(entry.initial_prompting), id="initial",
+                        select_on_focus=False)
             yield Label("2. Misaligned response", classes="field")
             yield Static(Text(strip_control(entry.misaligned_response)[:600]), classes="response")
             yield Label("3. Intuitive intervention: what did you do about it?", classes="field")
-            yield Input(strip_control(entry.intuitive_intervention), id="intervention")
+            yield Input(strip_control(entry.intuitive_intervention), id="intervention",
+                        select_on_focus=False)
             yield Label("4. Final outcome", classes="field")
             buttons = [RadioButton(o, value=o == entry.final_outcome) for o in OUTCOMES]
             yield RadioSet(*buttons, RadioButton(NOT_YET, value=not entry.final_outcome),
                            id="outcome")
             yield Input(strip_control(entry.outcome_note), placeholder="A note on the outcome",
-                        id="note")
+                        id="note", select_on_focus=False)
             yield Label("Values at risk", classes="field")
             yield Input(" ".join(f"#{v}" for v in entry.values_at_risk), id="values",
-                        placeholder="#reliability #nuance")
+                        placeholder="#reliability #nuance", select_on_focus=False)
             with Horizontal():
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Cancel", id="cancel")

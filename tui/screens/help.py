@@ -9,9 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Label
+from textual.widgets import DataTable, Label, Static
 
 from tui.actions import ACTIONS
+
+PROMPT_KEYS = ("In the prompt: Enter sends · ctrl+j starts a new line (shift+enter too, in "
+               "terminals with kitty's keyboard protocol) · a paste keeps every line · Tab "
+               "moves to the conversation, where PageUp, PageDown, Home and End scroll")
 
 
 class HelpScreen(ModalScreen[None]):
@@ -24,6 +28,7 @@ class HelpScreen(ModalScreen[None]):
         border: thick $primary; background: $surface; padding: 0 1;
     }
     HelpScreen DataTable { height: auto; }
+    HelpScreen #prompt-keys { color: $text-muted; margin-bottom: 1; }
     """
     BINDINGS = [Binding("escape", "close", "Close")]
 
@@ -34,6 +39,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("coalign actions: press the key, or type the command (Esc closes)")
+            yield Static(Text(PROMPT_KEYS), id="prompt-keys")
             yield DataTable(cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:

@@ -31,8 +31,9 @@ class LimitScreen(ModalScreen[bool]):
             yield Label("Daily limit reached")
             yield Static(Text(
                 f"Your profile's daily limit: {self.described}.\n"
-                "Stepping away is a choice too. Esc stops here; o goes on for the rest of "
-                "today (the override is recorded)."))
+                "Stepping away is a choice too. Esc stops here (your prompt stays in the "
+                "box); o sends it and goes on for the rest of today (the override is "
+                "recorded)."))
 
     def action_override(self) -> None:
         self.dismiss(True)

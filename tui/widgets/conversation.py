@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import Reactive
-from textual.widgets import Input, LoadingIndicator, Markdown, Static
+from textual.widgets import LoadingIndicator, Markdown, Static, TextArea
 from textual.worker import get_current_worker
 
+from tui.actions import action
 from tui.alignment.conversation import Status
 from tui.alignment.text import strip_control
 from tui.engine.base import Engine, EngineInfo, GenerationStats
@@ -78,12 +78,13 @@ class AnswerView(MessageView):
         error: str = ""
 
     def __init__(self, text: str = "", status: Status = Status.COMPLETE,
-                 error: str = "", pending: str = "", note: str = "") -> None:
+                 error: str = "", pending: str = "", note: str = "", notice: str = "") -> None:
         super().__init__(text)
         self.status = status
         self.error = error
         self.pending = pending
         self.note = note
+        self.notice = notice  # why it ended short, beyond its status (the token limit)
         # Kept, not queried: a DOM query per streamed piece costs more than the update.
         self._pending = Static(Text(self.pending), classes="pending")
         self._stream = StreamView() if status is Status.STREAMING else None
@@ -125,11 +126,19 @@ class AnswerView(MessageView):
 
     @property
     def badge(self) -> str:
-        """The one-line note under an answer that did not complete ('' if none)."""
+        """The one-line note under an answer that did not complete, or was cut short
+        ('' if none)."""
         if self.status in (Status.COMPLETE, Status.STREAMING) and not self.error:
-            return ""
+            return f"■ {self.notice}" if self.notice else ""
         note = f"■ {self.status.value}"
-        return f"{note}: {self.error}" if self.error else note
+        if self.error:
+            return f"{note}: {self.error}"
+        return f"{note} {self.notice}" if self.notice else note
+
+    def set_notice(self, notice: str) -> None:
+        """Say why the answer ended short (see badge); '' for none."""
+        self.notice = notice
+        self._show_badge()
 
     def _show_badge(self) -> None:
         badge = self.query_one(".badge", Static)
@@ -157,16 +166,99 @@ class AnswerView(MessageView):
             self._show_badge()
 
 
-class PromptInput(Input):
-    """The prompt line, whose keystrokes don't lay the whole screen out again.
+class PromptInput(TextArea):
+    """The prompt: grows with its text up to MAX_LINES lines (then it scrolls).
 
-    Textual's Input sets its virtual size (a layout reactive) on every keystroke, which
-    costs a layout of the screen: most of a key's cost while an answer streams. The prompt
-    line's own size never depends on it, and its horizontal scrolling reads the value
-    directly, so here it only repaints.
+    Enter sends it (posts Submitted); Ctrl+J, or Shift+Enter where the terminal reports
+    it (kitty's keyboard protocol: kitty, WezTerm, foot, Ghostty, iTerm2), starts a new
+    line; a paste keeps every line. `value` is the text, as on an Input.
     """
 
-    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+    MAX_LINES = 8
+    NEWLINE_KEYS = frozenset({"ctrl+j", "shift+enter"})
+    DEFAULT_CSS = f"""
+    PromptInput {{ height: auto; max-height: {MAX_LINES + 2}; }}
+    """
+
+    @dataclass
+    class Submitted(Message):
+        """Enter was pressed: send `value`."""
+
+        prompt: PromptInput
+        value: str
+
+        @property
+        def control(self) -> PromptInput:
+            return self.prompt
+
+    def __init__(self, placeholder: str = "", id: str | None = None) -> None:
+        super().__init__(placeholder=placeholder, id=id, soft_wrap=True, tab_behavior="focus",
+                         highlight_cursor_line=False)
+
+    @property
+    def value(self) -> str:
+        return self.text
+
+    @value.setter
+    def value(self, text: str) -> None:
+        """Replace the text and put the cursor at its end (ready to go on typing)."""
+        self.load_text(text.replace("\r\n", "\n").replace("\r", "\n"))
+        self.move_cursor(self.document.end)
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Submitted(self, self.text))
+        elif event.key in self.NEWLINE_KEYS and not self.read_only:
+            event.stop()
+            event.prevent_default()
+            self._replace_via_keyboard("\n", *self.selection)
+        else:
+            await super()._on_key(event)
+
+
+class Welcome(Static):
+    """The first screen of an empty conversation: the model, the profile and the three
+    keys that matter; the conversation replaces it once it starts."""
+
+    DEFAULT_CSS = """
+    Welcome { padding: 1 2; margin: 1 0; border-left: thick $accent; color: $text-muted; }
+    """
+
+    def __init__(self, keymap: Mapping[str, str], model: str = "", profile: str = "") -> None:
+        super().__init__()
+        self.keys = {action_id: keymap.get(action_id, action(action_id).key)
+                     for action_id in ("help", "mark")}
+        self.model = model
+        self.profile = profile
+
+    def on_mount(self) -> None:
+        self.refresh_text()
+
+    def set_model(self, model: str) -> None:
+        self.model = model
+        self.refresh_text()
+
+    def set_profile(self, profile: str) -> None:
+        self.profile = profile
+        self.refresh_text()
+
+    @property
+    def text(self) -> str:
+        model = self.model or "the model (loading…)"
+        profile = f" under the value profile {self.profile}" if self.profile else ""
+        keys = [(self.keys["help"], "help: every action, its key and its /command"),
+                ("ctrl+p", "the command palette: search every action by name"),
+                (self.keys["mark"], "mark an answer: valid or invalid, understood or not")]
+        width = max(len(key) for key, _what in keys) + 2
+        return "\n".join([
+            f"Welcome to coalign. You are talking to {model}{profile}.",
+            "Type a question below: Enter sends it, ctrl+j starts a new line.", "",
+            *(f"{key.ljust(width)}{what}" for key, what in keys)])
+
+    def refresh_text(self) -> None:
+        self.update(Text(self.text))
 
 
 class StatusLine(Horizontal):
@@ -199,6 +291,7 @@ class StatusLine(Horizontal):
         self.busy = False
         self.stats: GenerationStats | None = None
         self.profile = ""
+        self.paused = ""  # "paused (9 more minute(s)) · f7 resumes", while a pause holds
 
     def compose(self) -> ComposeResult:
         yield LoadingIndicator()
@@ -234,6 +327,15 @@ class StatusLine(Horizontal):
         self.profile = name
         self.refresh_text()
 
+    def show_stats(self, stats: GenerationStats | None) -> None:
+        """Show these figures (another session's, a rewound branch's), or none."""
+        self.stats = stats
+        self.refresh_text()
+
+    def set_paused(self, text: str) -> None:
+        self.paused = text
+        self.refresh_text()
+
     def set_busy(self, busy: bool, stats: GenerationStats | None = None) -> None:
         """Mark an answer as being generated, or record the stats of the one that ended."""
         self.busy = busy
@@ -249,6 +351,8 @@ class StatusLine(Horizontal):
         parts = [self.info.label]
         if self.profile:
             parts.append(f"profile {self.profile}")
+        if self.paused:
+            parts.append(self.paused)
         if self.busy:
             parts.append("answering…")
         elif self.stats is not None:
