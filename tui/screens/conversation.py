@@ -41,6 +41,7 @@ from tui.widgets.conversation import (
 from tui.widgets.footer import KeysFooter
 
 FRAME_SECONDS = 0.25  # post streamed text to the UI at most this often (see StreamView)
+READING_CHECK_SECONDS = 0.25  # how often a long prompt's reading progress is looked at
 
 
 def batched(pieces: Iterable[str], interval: float) -> Iterator[str]:
@@ -131,6 +132,7 @@ class ConversationScreen(Screen[None]):
         self.busy = False
         self.quitting = False  # set as the app closes: a stop then is not the user's signal
         self._turn: Turn | None = None
+        self._reading: Timer | None = None  # shows a long prompt's reading progress
         self._stop_requested = threading.Event()
         self._watched_pause: Pause | None = None
         self._pause_timer: Timer | None = None
@@ -259,7 +261,19 @@ class ConversationScreen(Screen[None]):
         self.query_one(StatusLine).set_busy(True)
         self.app.refresh_bindings()
         self._generate(start, answer)
+        self._reading = self.set_interval(READING_CHECK_SECONDS,
+                                          partial(self._show_reading, answer))
         return True
+
+    def _show_reading(self, answer: AnswerView) -> None:
+        """While a long history is read before the first token, say how far it has got."""
+        turn = self._turn
+        progress = turn.generation.prompt_progress if turn is not None else None
+        if progress is not None:
+            answer.set_pending(f"reading the conversation: {progress[0]:,} of "
+                               f"{progress[1]:,} tokens…")
+        elif (not self.busy or answer.text) and self._reading is not None:
+            self._reading.stop()
 
     # a pause no dialog shows (left with Esc, or taken in another front end) --------
 
@@ -349,6 +363,8 @@ class ConversationScreen(Screen[None]):
             self.notify(f"Near your daily limit: {status.describe()}.", markup=False)
 
     def on_answer_view_ended(self, message: AnswerView.Ended) -> None:
+        if self._reading is not None:
+            self._reading.stop()
         self._warn_near_limit()
         last = self.service.last_answer()
         views = self.query(AnswerView)

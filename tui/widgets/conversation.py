@@ -105,6 +105,12 @@ class AnswerView(MessageView):
         self._show_badge()
         self.set_note(self.note)
 
+    def set_pending(self, text: str) -> None:
+        """Change what is shown until the first piece arrives (e.g. progress reading)."""
+        if self._pending.display and text != self.pending:
+            self.pending = text
+            self._pending.update(Text(text))
+
     def set_note(self, note: str) -> None:
         """The line under the answer: its number among retries, its mark (literal text)."""
         self.note = strip_control(note)
