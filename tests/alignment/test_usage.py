@@ -61,10 +61,10 @@ async def test_tui_shows_the_limit_screen_and_o_overrides(store: Store) -> None:
         await ask(pilot, "two")
         await wait_until(pilot, lambda: isinstance(app.screen, LimitScreen))
         assert len(answers(app)) == 1
-        await pilot.press("o")
-        await wait_until(pilot, lambda: app.screen is app.chat)
-        await ask_and_wait(pilot, app, "two")
-        assert len(answers(app)) == 2
+        await pilot.press("o")  # goes on, and sends the prompt that was kept in the box
+        await wait_until(pilot, lambda: app.screen is app.chat and len(answers(app)) == 2
+                         and not app.chat.busy)
+        assert [m.content for m in service.transcript() if m.role == "user"] == ["one", "two"]
 
 
 def test_repl_refuses_at_the_limit_and_override_goes_on(store: Store, tmp_path: Path) -> None:
