@@ -81,6 +81,9 @@ ACTIONS: tuple[Action, ...] = (
            short="Override"),
     Action("profile", "f3", "Profile", "profile",
            "Show, switch or edit the value profile", args="[NAME|list|show|set KEY=VALUE]"),
+    Action("prompt", "ctrl+l", "Prompt library", "prompt",
+           "Send a prompt of the shared library (its {placeholders} filled in); the use is "
+           "recorded", args="[NAME [VALUE | VALUE …] [KEY=VALUE …]]", short="Prompts"),
     Action("new-session", "ctrl+n", "New session", "new", "Start a new conversation", short="New"),
     Action("open-session", "ctrl+o", "Open session", "open",
            "Open a past conversation", args="[ID]", short="Open"),

@@ -14,6 +14,7 @@ from tui.cli.diary import add_diary_parser, cmd_diary
 from tui.cli.flags import engine_options, overrides
 from tui.cli.history import add_history_parser, cmd_history
 from tui.cli.profile import add_profile_parser, cmd_profile
+from tui.cli.prompt import add_prompt_parser, cmd_prompt
 from tui.cli.usage import add_usage_parser, cmd_usage
 from tui.errors import CoalignError
 from tui.output.terminal import err
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("doctor", parents=[engine],
                         help="report the llama.cpp build, the model, config and data dirs")
     add_profile_parser(commands)
+    add_prompt_parser(commands)
     add_diary_parser(commands)
     bench = commands.add_parser("bench", help="measure speed: raw loop, engine, TUI, start-up")
     bench.add_argument("--model", type=Path, default=None, help="GGUF file (default: bundled)")
@@ -92,7 +94,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "tui": cmd_tui, "chat": cmd_chat, "ask": cmd_ask, "models": cmd_models,
     "doctor": cmd_doctor, "usage": cmd_usage, "history": cmd_history,
-    "profile": cmd_profile, "diary": cmd_diary, "bench": cmd_bench,
+    "profile": cmd_profile, "prompt": cmd_prompt, "diary": cmd_diary, "bench": cmd_bench,
 }
 
 

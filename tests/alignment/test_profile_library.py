@@ -91,7 +91,9 @@ def test_saving_an_edited_shipped_profile_writes_your_own_copy(library, shipped,
     assert (shipped / "group3-care.toml").read_bytes() == original
     entry = library.get("group3-care")
     assert (entry.source, entry.profile.values["nuance"].weight) == ("yours", 0.4)
-    assert sorted(p.name for p in path.parent.iterdir()) == ["group3-care.toml"]  # no temp left
+    assert sorted(p.name for p in path.parent.iterdir()) == [".bases", "group3-care.toml"]
+    assert entry.base is not None and entry.base.source == "shipped"  # what it was made from
+    assert sorted(p.name for p in (path.parent / ".bases").iterdir()) == ["group3-care.toml"]
 
 
 def test_save_refuses_a_profile_that_would_not_load(library) -> None:
@@ -137,7 +139,11 @@ def test_slash_profile_shows_the_current_profile(library) -> None:
     current = library.get("group1-reliable-research")
     lines = profile_command(library, current, "").lines
     assert lines[0] == f"profile group1-reliable-research (shipped: {current.path})"
-    assert lines[-1].startswith("We want an LLM that lets us, as CS/AI researchers")
+    assert lines[2].startswith("We want an LLM that lets us, as CS/AI researchers")
+    assert lines[3:] == ["prompt library (2; use one with /prompt NAME):",
+                         "  check-requirements — Make the model state how it reads the "
+                         "request before it answers.",
+                         "  ground-this — Ask for the primary sources behind the last answer."]
 
 
 def test_slash_profile_show_is_exactly_what_the_model_is_told(library) -> None:

@@ -128,7 +128,9 @@ def _profiles(lab: Path) -> str:
     rich = {"schema": 1, "title": f"{MARKUP} title", "description": f"{MARKUP} description",
             "goal": {"researchers": MARKUP, "aim": f"aim {MARKUP}",
                      "characterised_by": f"{MARKUP} care"},
-            "values": {"care": {"weight": 0.7, "meaning": f"{MARKUP} meaning"}}}
+            "values": {"care": {"weight": 0.7, "meaning": f"{MARKUP} meaning"}},
+            "prompts": [{"name": f"lit {MARKUP}", "text": f"{MARKUP} text on {{topic}}",
+                         "description": f"{MARKUP} description"}]}
     (lab / "rich.toml").write_text(dump(rich))
     (lab / f"{HOSTILE_NAME}.toml").write_text(dump(rich))
     (lab / f"{HOSTILE_NAME}-broken.toml").write_text("schema = 1\n[values\n")

@@ -23,6 +23,7 @@ from tui.alignment.assumptions import (
     world_map,
 )
 from tui.alignment.conversation import Message, Role
+from tui.alignment.profiles.origin import provenance
 from tui.alignment.profiles.schema import Profile
 from tui.alignment.text import strip_control
 from tui.application import disclosure
@@ -73,7 +74,8 @@ def _profile_for(service: ChatService, answer: Message) -> tuple[Profile | None,
             entry = None
     entry = entry or service.profile
     where = recorded.get("path") or (entry.path if entry else None)
-    commit = recorded.get("commit")
+    commit = provenance(recorded.get("commit"), recorded.get("modified") is True,
+                        recorded.get("sha256")) or None
     label = f"{name or (entry.name if entry else 'none')} ({recorded.get('source', 'current')}: "
     label += f"{where}{' @ ' + commit if commit else ''})"
     return (entry.profile if entry else None), label

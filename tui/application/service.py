@@ -70,6 +70,7 @@ class ChatService:
         self.rules = EngagementRules(store, lambda: self.active_profile)
         self.turn_listeners: list[Callable[[Turn], None]] = []  # called as each answer ends
         self.diary_subject_id: int | None = None  # the answer a rewind or switch left behind
+        self.profile_change: dict[str, object] | None = None  # picked up by the last send
 
     @property
     def active_profile(self) -> Profile | None:
@@ -175,12 +176,17 @@ class ChatService:
         return composition.system_prompt, settings
 
     def _profile_record(self) -> dict[str, object]:
-        entry = self.profile
-        if entry is None:
-            return {}
-        return {"profile": {"name": entry.name, "source": entry.source,
-                            "path": str(entry.path) if entry.path else None,
-                            "commit": entry.commit}}
+        return {"profile": self.profile.record()} if self.profile is not None else {}
+
+    def refresh_profile(self) -> dict[str, object]:
+        """Use the profile's file as it is now if it changed; returns the change to record."""
+        before = self.profile
+        fresh = self.profiles.refresh(before) if self.profiles and before else None
+        if before is None or fresh is None or fresh.profile is None:
+            return {}  # unchanged, or broken now: the version read before is kept
+        self.profile = fresh
+        self.profile_change = {"from": before.record(), "to": fresh.record()}
+        return {"profile_changed": self.profile_change}
 
     # sessions ---------------------------------------------------------------
 
@@ -225,17 +231,20 @@ class ChatService:
             raise ActionRefused("empty prompt: type a question first")
         return prompt
 
-    def send(self, prompt: str) -> Turn:
-        """Store the prompt, start the answer, and return the Turn to iterate."""
+    def send(self, prompt: str, meta: dict[str, object] | None = None) -> Turn:
+        """Store the prompt (and meta), start the answer, and return the Turn to iterate."""
         prompt = self.cleaned_prompt(prompt)
         self.check_can_answer()
         self.diary_subject_id = None
+        self.profile_change = None
+        changed = self.refresh_profile()
         if self.session is None:
             self.session = self.store.create_session(title=prompt[:TITLE_LENGTH])
         history = self.transcript()
         parent_id = history[-1].id if history else None
         user = self.store.add_message(self.session.id, parent_id, Role.USER, prompt,
-                                      model=self._model_label(), meta=self._profile_record())
+                                      model=self._model_label(),
+                                      meta={**self._profile_record(), **changed, **(meta or {})})
         return self._answer(user, [*history, user])
 
     def feedback_for_retry(self) -> Mark | None:

@@ -13,8 +13,7 @@ def control_vector_uses(entry: ProfileEntry | None) -> tuple[ControlVectorUse, .
     """The profile's control vectors, each at its value's weight x control_scale."""
     if entry is None or entry.profile is None or entry.path is None:
         return ()
-    folder = entry.path.parent
-    return tuple(ControlVectorUse(str(folder / value.control_vector),
+    return tuple(ControlVectorUse(str(entry.resolve(value.control_vector)),
                                   round(value.weight * value.control_scale, 4))
                  for _name, value in sorted(entry.profile.values.items())
                  if value.control_vector)

@@ -8,7 +8,9 @@ from tui.alignment.engagement import parse_pause
 from tui.alignment.spans import split_spans
 from tui.alignment.text import strip_control
 from tui.application import candidates
-from tui.application.profiles import profile_command
+from tui.application import prompts as library
+from tui.application.profiles import change_line, profile_command
+from tui.application.turn import Turn
 from tui.output.lines import branch_line
 from tui.repl.core import ReplCore
 
@@ -36,6 +38,33 @@ class CoConstructionCommands(ReplCore):
             ranked = candidates.choose_best(self.service)
             self.dim(candidates.summary(ranked, "/prev, /next", "/assumptions"))
             self.say(strip_control(ranked[0][0].content))
+
+    def ask_value(self, name: str) -> str:
+        """Ask for one placeholder's value on its own line (the REPL's prompt)."""
+        raise NotImplementedError
+
+    def show_profile_change(self, turn: Turn) -> Turn:
+        """Say when the profile file changed since it was read (the answer follows it)."""
+        if line := change_line(self.service.profile_change):
+            self.dim(line)
+        return turn
+
+    def cmd_prompt(self, arg: str) -> None:
+        if not arg.strip():
+            for line in library.prompt_lines(library.choices(self.service)):
+                self.say(line)
+            return
+        request = library.prepare(self.service, arg)
+        for name in request.missing:
+            request.values[name] = self.ask_value(name).strip()
+        library.check_filled(request)
+        self.service.check_can_answer()
+        self.wait_for_model()
+        turn = library.send_prompt(self.service, request)
+        self.dim(f"prompt {request.chosen.name} from {library.where(request.chosen)}:")
+        self.say(strip_control(request.text()))
+        self._stream(self.show_profile_change(turn))
+        self.more_candidates()
 
     def cmd_assumptions(self, arg: str) -> None:
         from tui.repl import assumptions as repl_assumptions

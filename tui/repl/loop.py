@@ -14,6 +14,7 @@ from prompt_toolkit.output import Output, create_output
 
 from tui.actions import id_argument, parse_slash
 from tui.alignment.text import strip_control
+from tui.application import prompts as prompt_library
 from tui.application.diary import DiaryRecorder
 from tui.application.listing import session_summaries, single_line
 from tui.application.service import ChatService
@@ -52,7 +53,8 @@ class Repl(CoConstructionCommands):
         self.quitting = False
         self.next_default = ""  # text to put back in the prompt (after /rewind)
         history, self._history_error = open_history(Path(history_file))
-        completer = SlashCompleter(lambda: self.service.store.sessions(limit=20))
+        completer = SlashCompleter(lambda: self.service.store.sessions(limit=20), lambda: [
+            (p.name, p.prompt.description) for p in prompt_library.choices(self.service)])
         self.prompt: PromptSession[str] = PromptSession(
             history=history, completer=completer, input=input, output=output)
 
@@ -107,8 +109,11 @@ class Repl(CoConstructionCommands):
             return
         self.service.check_can_answer()  # a refusal need not wait for the model
         self.wait_for_model()
-        self._stream(self.service.send(text))
+        self._stream(self.show_profile_change(self.service.send(text)))
         self.more_candidates()
+
+    def ask_value(self, name: str) -> str:
+        return self.prompt.prompt(f"{{{name}}} = ")
 
     def cmd_stop(self, _arg: str) -> None:
         if not self.interrupt():

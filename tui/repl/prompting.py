@@ -59,10 +59,12 @@ def osc52(text: str) -> str:
 
 
 class SlashCompleter(Completer):
-    """Completes '/' commands from the registry, and session ids after '/open '."""
+    """Completes '/' commands, session ids after '/open ', prompt names after '/prompt '."""
 
-    def __init__(self, sessions: Callable[[], list[Session]]) -> None:
+    def __init__(self, sessions: Callable[[], list[Session]],
+                 prompts: Callable[[], list[tuple[str, str]]] | None = None) -> None:
         self.sessions = sessions
+        self.prompts = prompts
 
     def get_completions(self, document: Document, event: CompleteEvent) -> Iterator[Completion]:
         text = document.text_before_cursor
@@ -80,3 +82,7 @@ class SlashCompleter(Completer):
                 if str(session.id).startswith(arg.lstrip("#")):
                     yield Completion(str(session.id), -len(arg),
                                      display_meta=strip_control(session.title)[:40])
+        if found is not None and found.id == "prompt" and " " not in arg and self.prompts:
+            for prompt_name, about in self.prompts():
+                if prompt_name.startswith(arg):
+                    yield Completion(prompt_name, -len(arg), display_meta=strip_control(about)[:40])

@@ -17,6 +17,7 @@ from textual.theme import Theme
 
 from tui.actions import ACTIONS
 from tui.application.diary import DiaryRecorder
+from tui.application.prompts import choices as prompt_choices
 from tui.application.service import ChatService
 from tui.config import Config
 from tui.screens.chat import ChatScreen
@@ -129,6 +130,11 @@ class CoalignApp(App[int]):
             run = partial(self.chat.run_action, action.method)
             key = self.keymap.get(action.id, action.key)
             yield SystemCommand(action.title, f"{action.help}  ({key} · {action.command})", run)
+        for item in prompt_choices(self.service):  # each prompt of the library, by its name
+            send = partial(self.chat.run_action, f"prompt({item.qualified!r})")
+            about = item.prompt.description or item.prompt.text.splitlines()[0][:60]
+            yield SystemCommand(f"Prompt: {item.name}", f"{about}  (profile {item.entry.name})",
+                                send)
 
 
 for _action in ACTIONS:  # action_send, action_stop, ...: one per registry action

@@ -1,16 +1,20 @@
 """The chat screen: the conversation plus every other registry action (one action_
 method per action: rewind, retry, answers, branches, fork, marks, profiles, diary, pause,
-guide, assumptions, confidence, sessions, clipboard, help, quit)."""
+guide, assumptions, confidence, the prompt library, sessions, clipboard, help, quit)."""
 
 from __future__ import annotations
+
+from functools import partial
 
 from tui.actions import action, count_argument, id_argument, retry_argument
 from tui.alignment.diary.entry import DiaryEntry
 from tui.alignment.engagement import parse_pause
 from tui.alignment.marks import Mark, MarkChoice
 from tui.alignment.profiles.library import ProfileEntry
+from tui.application import prompts as prompt_library
 from tui.application.listing import session_summaries
 from tui.application.profiles import profile_command
+from tui.application.prompts import PromptRequest
 from tui.errors import ActionRefused
 from tui.output.lines import one_line
 from tui.screens.branches import BranchesScreen
@@ -21,6 +25,7 @@ from tui.screens.help import HelpScreen
 from tui.screens.mark import MarkScreen
 from tui.screens.pause import PauseScreen
 from tui.screens.profile import ProfileScreen
+from tui.screens.prompts import PromptScreen
 from tui.screens.sessions import SessionsScreen
 from tui.screens.text import TextScreen
 from tui.widgets.conversation import AnswerView
@@ -173,6 +178,28 @@ class ChatScreen(ConversationScreen):
         self.service.set_profile(entry)
         self.show_profile()
         self.notify(f"{note} The next answers follow profile {entry.name}.".strip(), markup=False)
+
+    async def action_prompt(self, arg: str = "") -> None:
+        if self._refuse_while_busy():
+            return
+        choices = prompt_library.choices(self.service)
+        request = None
+        if arg.strip():
+            try:
+                request = prompt_library.prepare_from(choices, arg)
+            except ActionRefused as exc:
+                self._problem(exc)
+                return
+            if not request.missing:
+                await self._send_prompt(request)
+                return
+        self.app.push_screen(PromptScreen(choices, request), self._send_prompt)
+
+    async def _send_prompt(self, request: PromptRequest | None) -> None:
+        """Send a filled library prompt; its use is recorded on the message."""
+        if request is not None and not self._refuse_while_busy():
+            await self.run_turn(partial(prompt_library.send_prompt, self.service, request),
+                                request.text())
 
     async def action_diary(self, note: str = "") -> None:
         if self.diary is None:

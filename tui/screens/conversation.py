@@ -21,6 +21,7 @@ from tui.alignment.conversation import Message, Role, Status
 from tui.alignment.engagement import Pause, PausedError
 from tui.application import candidates
 from tui.application.diary import DiaryRecorder
+from tui.application.profiles import change_line
 from tui.application.service import ChatService
 from tui.application.turn import Turn
 from tui.engine.base import GenerationStats
@@ -362,10 +363,19 @@ class ConversationScreen(Screen[None]):
         if status is not None and status.near and not status.reached:
             self.notify(f"Near your daily limit: {status.describe()}.", markup=False)
 
+    def _note_profile_change(self) -> None:
+        """Say once that the profile's file changed and the answer followed it."""
+        change = self.service.profile_change
+        if change is not None and change is not getattr(self, "_change_shown", None):
+            self._change_shown = change
+            self.show_profile()
+            self.notify(change_line(change), markup=False, timeout=8)
+
     def on_answer_view_ended(self, message: AnswerView.Ended) -> None:
         if self._reading is not None:
             self._reading.stop()
         self._warn_near_limit()
+        self._note_profile_change()
         last = self.service.last_answer()
         views = self.query(AnswerView)
         if last is not None and views:

@@ -15,7 +15,7 @@ from tui.alignment.profiles.edit import apply_setting
 from tui.alignment.profiles.errors import ProfileError
 from tui.alignment.profiles.library import ProfileEntry, ProfileLibrary
 from tui.alignment.profiles.schema import Filters, Profile, humanise
-from tui.application.profiles import entry_line
+from tui.application.profiles import entry_line, lab_notice
 from tui.widgets.slider import Slider
 
 FILTER_FIELDS = (("years", "Years (FROM-TO)", "such as 1990-2026"),
@@ -46,7 +46,10 @@ class ProfileScreen(ModalScreen[ProfileEntry | None]):
         width: 96%; height: 94%; border: thick $primary; background: $surface; padding: 0 1;
     }
     ProfileScreen #title { text-style: bold; }
-    ProfileScreen #origin, ProfileScreen .meaning, ProfileScreen #keys { color: $text-muted; }
+    ProfileScreen #origin, ProfileScreen #base, ProfileScreen .meaning, ProfileScreen #keys {
+        color: $text-muted;
+    }
+    ProfileScreen #lab-notice { color: $warning; }
     ProfileScreen #goal { margin: 1 0 0 0; }
     ProfileScreen .filter { height: 1; margin-bottom: 1; }
     ProfileScreen .filter Label { width: 16; }
@@ -78,6 +81,10 @@ class ProfileScreen(ModalScreen[ProfileEntry | None]):
         with Vertical():
             yield Static(Text(title), id="title")
             yield Static(Text(self.entry.origin), id="origin")
+            if self.entry.base is not None:
+                yield Static(Text(f"your copy of {self.entry.base.label}"), id="base")
+            if notice := lab_notice(self.library, self.entry):  # the lab moved on since
+                yield Static(Text(notice), id="lab-notice")
             goal = profile.goal.sentence if profile else f"broken: {self.entry.error}"
             yield Static(Text(goal or "(no alignment goal set)"), id="goal")
             with Horizontal(id="body"):

@@ -87,4 +87,7 @@ def _profile(profile: Any) -> dict[str, str]:
     """Name, source and commit only: a profile's file path may reveal a home folder."""
     if not isinstance(profile, dict):
         return {}
-    return {k: str(profile[k]) for k in _PROFILE_KEYS if profile.get(k) is not None}
+    kept = {k: str(profile[k]) for k in _PROFILE_KEYS if profile.get(k) is not None}
+    if profile.get("modified") is True and "commit" in kept:  # a working tree that differs
+        kept["commit"] += f", modified (sha256 {str(profile.get('sha256') or '?')[:12]})"
+    return kept
