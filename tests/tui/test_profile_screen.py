@@ -157,3 +157,32 @@ async def test_markup_is_shown_literally_and_broken_profiles_cannot_be_picked(li
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.results)
     assert app.results[0] is not None and app.results[0].name == "group3-care"
+
+
+async def test_the_goal_is_edited_and_a_value_added_in_the_screen(library) -> None:
+    app = ScreenHost(library, library.get("neutral"))
+    async with app.run_test(size=(140, 50)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, ProfileScreen))
+        screen = app.screen
+        screen.query_one("#goal-researchers", Input).value = "oral historians"
+        screen.query_one("#goal-aim", Input).value = "hear voices left out of archives"
+        await wait_until(pilot, lambda: "fill them all" in plain(
+            screen.query_one("#problem", Static)))  # two blanks of three: not yet
+        screen.query_one("#goal-characterised_by", Input).value = "that name their sources"
+        await wait_until(pilot, lambda: "as oral historians researchers" in plain(
+            screen.query_one("#goal", Static)))
+        assert plain(screen.query_one("#problem", Static)) == ""
+        new = screen.query_one("#new-value", Input)
+        new.focus()
+        new.value = "Reflexivity"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: [s.label for s in screen.query(Slider)]
+                         == ["reflexivity"])
+        assert "Reflexivity" in preview(app)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.results)
+    saved = app.results[0]
+    assert saved is not None and saved.profile is not None
+    assert saved.profile.goal.researchers == "oral historians"
+    assert saved.profile.goal.aim == "hear voices left out of archives"
+    assert saved.profile.values["reflexivity"].weight == 0.5

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,10 +16,14 @@ from tui.alignment.profiles.compose import compose
 from tui.alignment.profiles.edit import apply_setting
 from tui.alignment.profiles.errors import ProfileError
 from tui.alignment.profiles.library import ProfileEntry, ProfileLibrary
-from tui.alignment.profiles.schema import Filters, Profile, humanise
+from tui.alignment.profiles.schema import Filters, Goal, Profile, humanise
 from tui.application.profiles import entry_line, lab_notice
 from tui.widgets.slider import Slider
 
+GOAL_FIELDS = (("researchers", "Researchers", "as … researchers: such as oral historians"),
+               ("aim", "Aim", "to …: such as find sources beyond the usual archives"),
+               ("characterised_by", "Interactions", "by interactions that …: such as say how "
+                "sure they are"))
 FILTER_FIELDS = (("years", "Years (FROM-TO)", "such as 1990-2026"),
                  ("languages", "Languages", "such as English, German"),
                  ("disciplines", "Disciplines", "such as history, sociology"),
@@ -112,8 +118,18 @@ class ProfileScreen(ModalScreen[ProfileEntry | None]):
             yield Slider(value.weight, humanise(name), id=f"value-{name}")
             yield Static(Text(value.meaning), classes="meaning")
         if not ordered:
-            yield Static(Text("No values yet: add one with /profile set values.NAME.weight=0.5"),
-                         classes="meaning")
+            yield Static(Text("No values yet: add one below."), classes="meaning",
+                         id="no-values")
+        with Horizontal(classes="filter", id="new-value-row"):
+            yield Label(Text("Add a value"))
+            yield Input(placeholder="its name, then Enter (such as reflexivity)",
+                        id="new-value", compact=True)
+        yield Label(Text("Alignment goal: we want an LLM that lets us, …"), classes="heading")
+        for key, label, example in GOAL_FIELDS:
+            with Horizontal(classes="filter"):
+                yield Label(Text(label))
+                yield Input(getattr(profile.goal, key), placeholder=example, id=f"goal-{key}",
+                            compact=True)
         yield Label(Text("Filters (comma-separated)"), classes="heading")
         for key, label, example in FILTER_FIELDS:
             with Horizontal(classes="filter"):
@@ -139,8 +155,15 @@ class ProfileScreen(ModalScreen[ProfileEntry | None]):
             self.problems.pop(key, None)
         except ProfileError as exc:
             self.problems[key] = str(exc)
+        self._show()
+
+    def _show(self) -> None:
+        """The first problem, what the model is told, and the goal sentence, as they are."""
         self.query_one("#problem", Static).update(Text(next(iter(self.problems.values()), "")))
-        self.query_one("#preview", Static).update(preview_text(self.draft))
+        if self.draft is not None:
+            self.query_one("#preview", Static).update(preview_text(self.draft))
+            goal = self.draft.goal.sentence or "(no alignment goal set)"
+            self.query_one("#goal", Static).update(Text(goal))
 
     def on_slider_changed(self, event: Slider.Changed) -> None:
         event.stop()
@@ -149,8 +172,51 @@ class ProfileScreen(ModalScreen[ProfileEntry | None]):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        key = f"filters.{(event.input.id or '').removeprefix('filter-')}"
-        self._apply(key, f"{key}={event.value}")
+        field = event.input.id or ""
+        if field.startswith("filter-"):
+            key = f"filters.{field.removeprefix('filter-')}"
+            self._apply(key, f"{key}={event.value}")
+        elif field.startswith("goal-"):
+            self._apply_goal()
+
+    def _apply_goal(self) -> None:
+        """The goal's three blanks go in together: all filled, or all left empty."""
+        if self.draft is None:
+            return
+        blanks = {key: self.query_one(f"#goal-{key}", Input).value.strip()
+                  for key, _label, _example in GOAL_FIELDS}
+        if not any(blanks.values()):
+            self.draft = replace(self.draft, goal=Goal())
+            self.problems.pop("goal", None)
+        elif not all(blanks.values()):
+            self.problems["goal"] = ("the goal has three blanks: fill them all (as … "
+                                     "researchers, to …, by interactions …) or none")
+        else:
+            self.draft = replace(self.draft, goal=Goal(**blanks))
+            self._apply("goal", f"goal.aim={blanks['aim']}")  # checks the whole profile
+            return
+        self._show()
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        """A new value: named in the 'Add a value' field, at weight 0.5 to start."""
+        if event.input.id != "new-value" or self.draft is None:
+            return
+        event.stop()
+        name = "_".join(event.value.strip().lower().replace("-", " ").split())
+        if not name or name in self.draft.values:
+            self.notify(f"{name or 'a value'} needs a new name", severity="warning",
+                        markup=False)
+            return
+        self._apply(f"values.{name}", f"values.{name}.weight=0.5")
+        if f"values.{name}" in self.problems:
+            return
+        row = self.query_one("#new-value-row")
+        slider = Slider(0.5, humanise(name), id=f"value-{name}")
+        await self.query_one("#editor", VerticalScroll).mount(slider, before=row)
+        for hint in self.query("#no-values"):
+            await hint.remove()
+        event.input.value = ""
+        slider.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
