@@ -30,6 +30,7 @@ class Turn:
     answer: Message
     generation: Generation
     save_error: CoalignError | None = field(default=None, init=False)  # it could not be saved
+    stop_signal: str = field(default="stopped", init=False)  # stored as why it was stopped
 
     def __iter__(self) -> Iterator[str]:
         store = self.service.store
@@ -50,7 +51,9 @@ class Turn:
         if self.save_error is not None:
             raise self.save_error
 
-    def stop(self) -> None:
+    def stop(self, signal: str = "stopped") -> None:
+        """Stop the answer; signal is stored as why ('stopped' by the user, 'quit', …)."""
+        self.stop_signal = signal
         self.generation.stop()
 
     def wait(self) -> str:
@@ -84,7 +87,7 @@ class Turn:
         if generation.probs_available:
             meta["token_probs"] = [[t.text, t.prob] for t in generation.tokens]
         if status is Status.STOPPED:
-            meta["signal"] = "stopped"
+            meta["signal"] = self.stop_signal
         if generation.error is not None:
             meta["error"] = str(generation.error)
         self.answer.status = status

@@ -110,8 +110,7 @@ class CoalignApp(App[int]):
                 loop.add_signal_handler(signum, self.action_quit_on_signal)
 
     def action_quit_on_signal(self) -> None:
-        self.chat.quitting = True
-        self.chat.action_stop()
+        self.chat.stop_answer("quit")
         self.exit(0)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -323,6 +323,5 @@ class ChatScreen(ConversationScreen):
         self.app.push_screen(HelpScreen(self.keymap))
 
     def action_quit(self) -> None:
-        self.quitting = True  # an answer stopped now is recorded as cut by quitting
-        self.action_stop()
+        self.stop_answer("quit")  # an answer stopped now is recorded as cut by quitting
         self.app.exit(0)

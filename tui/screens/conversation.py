@@ -131,7 +131,7 @@ class ConversationScreen(Screen[None]):
         self.keymap = keymap
         self.diary = diary
         self.busy = False
-        self.quitting = False  # set as the app closes: a stop then is not the user's signal
+        self._stop_signal = "stopped"  # why the answer is being stopped ('quit' as it closes)
         self._turn: Turn | None = None
         self._reading: Timer | None = None  # shows a long prompt's reading progress
         self._stop_requested = threading.Event()
@@ -323,7 +323,7 @@ class ConversationScreen(Screen[None]):
             answer.post_message(AnswerView.Ended("", Status.ERROR, None, str(exc)))
             return
         if self._stop_requested.is_set():
-            turn.stop()
+            turn.stop(self._stop_signal)
         try:
             for text in batched(turn, FRAME_SECONDS):
                 answer.post_message(AnswerView.Piece(text))
@@ -331,8 +331,6 @@ class ConversationScreen(Screen[None]):
             error = str(exc)
         finally:
             self._turn = None
-        if self.quitting and turn.status is Status.STOPPED:  # not the user's stop (P2's signal)
-            self.service.store.update_message(turn.answer.id, meta={"signal": "quit"})
         generation = turn.generation
         error = str(generation.error) if generation.error is not None else error
         answer.post_message(AnswerView.Ended(turn.text, turn.status, generation.stats, error))
@@ -389,12 +387,18 @@ class ConversationScreen(Screen[None]):
         self.call_after_refresh(self.after_answer)  # more candidates, or choose the best
 
     def action_stop(self) -> None:
+        self.stop_answer("stopped")
+
+    def stop_answer(self, signal: str) -> None:
+        """Stop the answer being generated; signal is stored as why (P2): 'stopped' by the
+        user, 'quit' as the app closes (then not the user's judgement)."""
         if not self.busy:
             return
+        self._stop_signal = signal
         self._stop_requested.set()
         turn = self._turn
         if turn is not None:
-            turn.stop()
+            turn.stop(signal)
 
     async def after_answer(self) -> None:
         """When the profile asks for N candidates: generate the next, or show the best."""
