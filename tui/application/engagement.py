@@ -28,9 +28,11 @@ class EngagementRules:
     """Whether the model may answer now: not while paused, not past a daily limit."""
 
     def __init__(self, store: Store, profile: Callable[[], Profile | None],
-                 engagement: Engagement | None = None) -> None:
+                 engagement: Engagement | None = None,
+                 session: Callable[[], int | None] = lambda: None) -> None:
         self.store = store
         self.profile = profile
+        self.session = session
         self.engagement = engagement or Engagement()
 
     @property
@@ -39,8 +41,9 @@ class EngagementRules:
         stored = self.store.state(PAUSE_KEY)
         self.engagement.pause_state = Pause(**stored) if stored else None
         state = self.engagement.paused
-        if stored and state is None:
+        if stored and state is None:  # its time ran out: it ends itself, recorded once
             self.store.set_state(PAUSE_KEY, None)
+            self.store.add_event(self.session(), "resume", "time up")
         return state
 
     def pause(self, session_id: int | None, minutes: float | None, why: str) -> Pause:

@@ -67,7 +67,8 @@ class ChatService:
         self.profiles = profiles
         self.bibliographies: tuple[str, ...] = ()  # the user's .bib files, for citation checks
         self.profile: ProfileEntry | None = None
-        self.rules = EngagementRules(store, lambda: self.active_profile)
+        self.rules = EngagementRules(store, lambda: self.active_profile,
+                                     session=lambda: self.session_id)
         self.turn_listeners: list[Callable[[Turn], None]] = []  # called as each answer ends
         self.diary_subject_id: int | None = None  # the answer a rewind or switch left behind
         self.profile_change: dict[str, object] | None = None  # picked up by the last send

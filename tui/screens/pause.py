@@ -23,16 +23,11 @@ TICK_SECONDS = 1.0
 
 
 def end_if_time_is_up(service: ChatService, state: Pause) -> bool:
-    """End a timed pause whose time is up, recording the resume once; True if it ended.
-
-    The store lets a lapsed pause go without an event, so the resume is recorded here
-    (once: not when one was already recorded since the pause began)."""
+    """True when a timed pause's time is up; reading the pause then ends it, and the
+    application records the resume once."""
     if state.until is None or service.engagement.clock() < state.until:
         return False
-    if not service.resume():
-        since = service.store.events(service.session_id, since=state.started)
-        if not any(event["kind"] == "resume" for event in since):
-            service.store.add_event(service.session_id, "resume", "time up")
+    _ = service.paused  # ends the lapsed pause (and records it) if nothing else has
     return True
 
 
