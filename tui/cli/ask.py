@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from tui.alignment.store import Store
-from tui.application.startup import Startup
 from tui.errors import ActionRefused, CoalignError, LimitReached
 from tui.output.stream import write_streamed
 from tui.output.terminal import err, out
+
+if TYPE_CHECKING:  # the start-up assembly (engines, profiles) loads only when ask runs
+    from tui.application.startup import Startup
 
 
 def add_ask_parser(commands: argparse._SubParsersAction,  # type: ignore[type-arg]

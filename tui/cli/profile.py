@@ -11,8 +11,6 @@ from tui.alignment.profiles.errors import ProfileError
 from tui.alignment.profiles.library import ProfileEntry, ProfileLibrary
 from tui.alignment.profiles.load import load_profile
 from tui.alignment.profiles.schema import Profile
-from tui.application.contribute import contribute, contribution_lines
-from tui.application.profile_checks import checked_against, reference_problems
 from tui.application.profiles import describe, list_lines, open_library, reset_lines, told
 from tui.config import load_config
 from tui.engine.model_files import resolve_model
@@ -92,6 +90,9 @@ def _validate(args: argparse.Namespace, library: ProfileLibrary, paths: Paths) -
     except ProfileError as exc:
         out.line(exc)
         return 1
+    # reading control vectors needs numpy (~90 ms): imported only when a file is validated
+    from tui.application.profile_checks import checked_against, reference_problems
+
     model = _model(args.model, paths)
     entry = library.entry_for_file(args.file)
     problems = reference_problems(entry, model)
@@ -127,6 +128,8 @@ def _run(args: argparse.Namespace, library: ProfileLibrary, paths: Paths) -> int
     elif action == "reset":
         out.line("\n".join(reset_lines(library, args.name)))
     elif action == "contribute":
+        from tui.application.contribute import contribute, contribution_lines
+
         done = contribute(library, args.name, args.to, args.branch, args.message)
         out.line("\n".join(contribution_lines(done)))
     for notice in library.notices:

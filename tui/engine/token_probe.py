@@ -40,7 +40,7 @@ class TokenProbe:
                 part = tokens[start:start + step]
                 original_eval(part)
                 self.evaluated += len(part)
-                if self.on_progress is not None:
+                if self.on_progress is not None and len(tokens) > step:  # not per token
                     self.on_progress(start + len(part), len(tokens))
 
         def counting_sample(*args: Any, **kwargs: Any) -> int:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tui.application.listing import SessionSummary, single_line
-from tui.application.service import Branch
-from tui.engine.base import GenerationStats
+
+if TYPE_CHECKING:  # types only: the service and the engine load when they are used
+    from tui.application.service import Branch
+    from tui.engine.base import GenerationStats
 
 
 def session_line(session: SessionSummary) -> str:
