@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.bench.run import TARGETS, run_bench, table
+from tui.bench.run import NATIVE_TARGETS, TARGETS, run_bench, table
 from tui.engine.model_files import bundled_model
 from tui.main import build_parser
 
@@ -15,8 +15,9 @@ KEYS = ("raw_tok_s", "engine_tok_s", "tui_tok_s", "prompt_tok_s", "ttft_turn1_s"
         "ttft_turn20_s", "rewind_tokens_evaluated", "rewind_s", "cold_reeval_s",
         "key_latency_p50_ms", "key_latency_p99_ms", "key_latency_max_ms", "startup_s",
         "model_ready_s", "peak_rss_mb", "llama_kv_mb", "llama_compute_mb", "model_mb",
-        "export_10k_s")
-POSITIVE = set(KEYS) - {"rewind_tokens_evaluated"}
+        "export_10k_s", "ttft_warm_s", "ttft_resume_s", "ttft_cold_s", "resume_history_tokens",
+        "resume_tokens_evaluated")
+POSITIVE = set(KEYS) - {"rewind_tokens_evaluated", "resume_tokens_evaluated"}
 
 MODEL = bundled_model()
 
@@ -39,7 +40,7 @@ def test_the_bench_command_parses_its_options() -> None:
 def test_run_bench_reports_every_key(home: Path) -> None:
     assert MODEL is not None
     result = run_bench(MODEL.path, turns=3, presses=10, tokens=16, threads=2, export_count=200,
-                       rounds=1)
+                       rounds=1, history_tokens=200)
     for key in KEYS:
         value = result[key]
         assert isinstance(value, int | float) and math.isfinite(value), (key, value)
@@ -51,5 +52,9 @@ def test_run_bench_reports_every_key(home: Path) -> None:
     assert 0 < result["tui_ui_thread_cpu_pct"] <= 100
     assert result["raw_runs"] == [round(result["raw_tok_s"], 1)]
     assert result["startup_s"] <= result["model_ready_s"]
+    assert result["resume_history_tokens"] >= 200  # the saved state spared the history:
+    assert result["resume_tokens_evaluated"] < result["cold_tokens_evaluated"] / 4
     lines = table(result)
-    assert len([line for line in lines if line.startswith(("  ok", "  MISS"))]) == len(TARGETS)
+    measured = len(TARGETS) + sum(key in result for _label, key, _holds in NATIVE_TARGETS)
+    assert len([line for line in lines if line.startswith(("  ok", "  MISS"))]) == measured
+    assert len([line for line in lines if line.startswith("  n/a")]) == 4  # no --native

@@ -8,7 +8,7 @@ from tui.engine.token_probe import TokenProbe
 
 
 class TinyLlama:
-    """Just what TokenProbe wraps: eval, sample and n_batch."""
+    """Just what TokenProbe wraps: eval and n_batch."""
 
     n_batch = 4
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tui import __version__
 from tui.config import Config, EngineOverrides, load_config
+from tui.engine import thread_env
 from tui.engine.model_files import resolve_model
 from tui.errors import CoalignError
 from tui.paths import HOME_ENV, Paths
@@ -74,7 +75,7 @@ def report(paths: Paths, model_flag: str | None = None,
     yield f"history: {paths.database} ({_writable(paths.database)})"
     relocated = os.environ.get(HOME_ENV)
     yield f"{HOME_ENV}: {relocated}" if relocated else f"{HOME_ENV}: not set (platform dirs)"
-    yield f"OMP_WAIT_POLICY: {os.environ.get('OMP_WAIT_POLICY', 'unset (libgomp default)')}"
+    yield f"OpenMP waiting: {thread_env.describe_here()}"
     yield f"executable: {sys.executable}"
 
 

@@ -163,3 +163,15 @@ def combined(uses: tuple[ControlVectorUse, ...], n_embd: int, n_layer: int) -> n
         for layer, direction in vector.directions.items():
             buffer[(layer - 1) * n_embd: layer * n_embd] += use.strength * direction
     return buffer
+
+
+def identity(uses: tuple[ControlVectorUse, ...]) -> list[tuple[str, float, int | None]]:
+    """What a KV cache computed under these vectors depends on: each steering file (and its
+    mtime, so an edited file is another vector) with its strength; strength 0 steers not."""
+    def mtime(path: str) -> int | None:
+        try:
+            return Path(path).expanduser().stat().st_mtime_ns
+        except OSError:
+            return None
+
+    return [(use.path, use.strength, mtime(use.path)) for use in uses if use.strength]

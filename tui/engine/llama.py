@@ -1,48 +1,53 @@
 """The llama.cpp engine: the only module that imports llama_cpp.
 
-One owner thread holds the Llama (two threads sharing it crash llama.cpp). Tokens stream
-back through a Generation; its stop flag is checked per token, and an abort callback
-interrupts a long prompt evaluation. The KV cache is kept between turns, so a new turn
-evaluates only the tokens that are not already cached (counted in GenerationStats).
+One owner thread holds the Llama (two threads sharing it crash llama.cpp). An answer is
+decoded and sampled there through llama.cpp's own sampler chains (native_decoder.py,
+decode_loop.py); tokens stream back through a Generation, whose stop flag is checked per
+token, and an abort callback interrupts a long prompt evaluation. The KV cache is kept
+between turns, so a new turn evaluates only the tokens that are not already cached
+(counted in GenerationStats); with a state folder, the cache of a conversation that is
+left is saved (keep_state) and restored when a prompt starts with its tokens again.
 """
 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import logging
-import os
 import random
 import time
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
-# llama.cpp's OpenMP threads spin at barriers by default. When anything else holds a core
-# (another program, the UI thread) generation collapses: 1-8 tokens/s instead of ~50 were
-# measured on 2 cores. Sleeping waiters cost ~25 % on an idle machine and stay fast under
-# load. libgomp reads this when llama_cpp loads it; a user's own setting wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+from tui.engine import thread_env
+
+# How OpenMP threads wait (thread_env.py): libgomp reads it when llama_cpp loads it.
+THREAD_DEFAULTS = thread_env.apply_defaults()
 
 import llama_cpp  # noqa: E402
 
-from tui.alignment.text import strip_control
-from tui.engine import chat_format, control_vectors
-from tui.engine.base import (
+from tui.alignment.text import strip_control  # noqa: E402
+from tui.engine import chat_format, control_vectors, decode_loop, kv_state  # noqa: E402
+from tui.engine.abort_flag import AbortFlag  # noqa: E402
+from tui.engine.base import (  # noqa: E402
     ControlVectorUse,
     EngineInfo,
     Generation,
     SamplingSettings,
     monotonic,
 )
-from tui.engine.context_window import checked_messages, display_name, fit
-from tui.engine.faults import generation_error, load_error
-from tui.engine.gguf_file import check_model_file
-from tui.engine.owner import OwnerThread
-from tui.engine.token_probe import TokenProbe, joint
-from tui.errors import CoalignError, ModelError
+from tui.engine.chat_prompt import chat_prompt  # noqa: E402
+from tui.engine.context_window import display_name, fit  # noqa: E402
+from tui.engine.faults import generation_error, load_error  # noqa: E402
+from tui.engine.gguf_file import check_model_file  # noqa: E402
+from tui.engine.native_decoder import Candidates, NativeDecoder  # noqa: E402
+from tui.engine.native_sampler import plan, seed_for  # noqa: E402
+from tui.engine.owner import OwnerThread  # noqa: E402
+from tui.engine.state_cache import StateCache  # noqa: E402
+from tui.engine.token_probe import TokenProbe  # noqa: E402
+from tui.errors import CoalignError, ModelError  # noqa: E402
 
 log = logging.getLogger("coalign.llama")
 _GGML_LEVELS = {1: logging.DEBUG, 2: logging.INFO, 3: logging.WARNING, 4: logging.ERROR}  # ggml.h
@@ -107,43 +112,6 @@ def _template_problem(template: str | None) -> str | None:
 llama_cpp.llama_chat_format.Jinja2ChatFormatter = _TolerantFormatter  # type: ignore[misc]
 
 
-class _AbortFlag:
-    """A stop flag llama.cpp reads without Python: libc's strlen over a two-byte buffer.
-
-    ggml's CPU backend calls the abort callback once per graph node (hundreds of times per
-    token) from a worker thread. A Python callback must take the GIL each time and waits
-    behind whatever the UI thread is doing: generation fell from ~50 to ~1 token/s here
-    with a busy main thread. strlen(buffer) returns 0 while the buffer is "\\0\\0" and 1 once
-    it is "x\\0", which is exactly the callback's bool, with no Python involved.
-    Where libc can't be found, a Python callback stands in.
-    """
-
-    def __init__(self) -> None:
-        self._buffer = ctypes.create_string_buffer(2)
-        self.data = ctypes.cast(self._buffer, ctypes.c_void_p)
-        try:
-            strlen = ctypes.CDLL(ctypes.util.find_library("c") or None).strlen
-            self.callback = ctypes.cast(strlen, llama_cpp.ggml_abort_callback)
-        except (OSError, AttributeError):
-            self.callback = llama_cpp.ggml_abort_callback(lambda _data: self.is_set())
-
-    def set(self) -> None:
-        self._buffer[0] = b"x"
-
-    def clear(self) -> None:
-        self._buffer[0] = b"\0"
-
-    def is_set(self) -> bool:
-        return self._buffer[0] != b"\0"
-
-
-def _llama_messages(
-    messages: list[dict[str, str]],
-) -> list[llama_cpp.ChatCompletionRequestMessage]:
-    """Role/content dicts as llama_cpp's per-role message types (a Role is one of three)."""
-    return cast(list[llama_cpp.ChatCompletionRequestMessage], checked_messages(messages))
-
-
 _ANY_CHAR = 'char ::= [^"\\\\]'
 _TEXT_CHAR = 'char ::= [^"\\\\\\x7F\\x00-\\x1F]'
 
@@ -188,6 +156,8 @@ class LlamaEngine:
         flash_attn: bool = False,
         chat_format: str | None = None,
         warnings: Sequence[str] = (),
+        state_dir: Path | None = None,
+        state_cap_bytes: int = kv_state.DEFAULT_CAP_BYTES,
     ) -> None:
         self.model_path = Path(model_path)
         self.chat_format = chat_format  # None: the GGUF's own template
@@ -199,12 +169,18 @@ class LlamaEngine:
         self.seed = seed if seed is not None else random.randrange(2**31)
         self.info: EngineInfo | None = None
         self.load_seconds = 0.0
+        # saved KV caches of conversations left (None: none are kept)
+        self._states = (StateCache(llama_cpp, kv_state.StateStore(state_dir, state_cap_bytes))
+                        if state_dir else None)
         self._llm: llama_cpp.Llama | None = None
         self._counter: TokenProbe | None = None
-        self._processors: llama_cpp.LogitsProcessorList | None = None
+        self._candidates: Candidates | None = None
+        self._seeds = random.Random(self.seed)  # one per answer that asks for none
         self._owner = OwnerThread("coalign-llama")
+        self._closed = False
         self._loaded: Future[EngineInfo] | None = None
-        self._abort = _AbortFlag()  # the running generation's stop flag, seen by C
+        # the running generation's stop flag, seen by C
+        self._abort = AbortFlag(llama_cpp.ggml_abort_callback)
         self._current: Generation | None = None
         self._steering: tuple[ControlVectorUse, ...] = ()
 
@@ -249,17 +225,12 @@ class LlamaEngine:
             # verbose=False would redirect the whole process's stdout/stderr (blanking a TUI),
             # so load verbosely with llama.cpp's C logs and the library's prints in logging.
             llm = llama_cpp.Llama(
-                model_path=str(self.model_path),
-                n_ctx=self.n_ctx,
-                n_threads=self.n_threads,
-                n_gpu_layers=self.n_gpu_layers,
-                seed=self.seed,
+                model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.n_threads,
+                n_gpu_layers=self.n_gpu_layers, seed=self.seed,
                 # Flash attention caps a long prompt's memory (271 MB instead of 361 for 3,700
                 # tokens) but made each turn's first token 2.5x slower on CPU here (0.45 s
                 # instead of 0.17 at turn 20, measured with `coalign bench`), so it is opt-in.
-                flash_attn=self.flash_attn,
-                chat_format=self.chat_format,
-                verbose=True,
+                flash_attn=self.flash_attn, chat_format=self.chat_format, verbose=True,
             )
         except (ValueError, RuntimeError, OSError) as exc:
             log.error("load failed: %s", exc)
@@ -278,7 +249,7 @@ class LlamaEngine:
         llama_cpp.llama_set_abort_callback(llm.ctx, self._abort.callback, self._abort.data)
         self._llm = llm
         self._counter = TokenProbe(llm)
-        self._processors = llama_cpp.LogitsProcessorList([self._counter.observe])
+        self._candidates = Candidates(llama_cpp, llm.n_vocab())
         self.load_seconds = monotonic() - started
         self.info = self._describe(llm)
         log.info("loaded %s in %.2f s", self.model_path, self.load_seconds)
@@ -314,7 +285,7 @@ class LlamaEngine:
             generation.finish(failure)
             return
         llm, counter, stats = self._llm, self._counter, generation.stats
-        assert llm is not None and counter is not None
+        assert llm is not None and counter is not None and self._candidates is not None
         self._abort.clear()
         self._current = generation
         def abort_if_current() -> None:
@@ -327,68 +298,93 @@ class LlamaEngine:
         except CoalignError as exc:
             generation.finish(exc)
             return
-        evaluated_before, sampled_before = counter.evaluated, counter.sampled
-        counter.probs.clear()
 
         def reading(done: int, of: int) -> None:  # only prompts long enough to wait for
             generation.prompt_progress = (done, of) if of >= PROGRESS_FROM_TOKENS else None
 
         counter.on_progress = reading
         generation.probs_available = True
-        assigned = 0
-        started, cpu_started = monotonic(), time.process_time()
-        first_token_at = 0.0
-        stream: Generator[llama_cpp.CreateChatCompletionStreamResponse, None, None] | None = None
+        started, cpu_started, evaluated_before = monotonic(), time.process_time(), counter.evaluated
+        outcome, rest = decode_loop.Outcome(), 0
         error: Exception | None = None
+        decoder: NativeDecoder | None = None
         try:
-            response = llm.create_chat_completion(
-                messages=_llama_messages(messages), stream=True,
-                temperature=settings.temperature, max_tokens=max_tokens, seed=settings.seed,
-                top_p=settings.top_p, repeat_penalty=settings.repeat_penalty,
-                logits_processor=self._processors, grammar=_grammar(settings.json_schema),
-            )
-            assert isinstance(response, Generator)  # stream=True: a generator of chunks
-            stream = response
-            for chunk in stream:
-                if generation.stop_event.is_set():
-                    break
-                choice = chunk["choices"][0]
-                piece = choice["delta"].get("content")
-                if isinstance(piece, str) and piece:
-                    if not first_token_at:
-                        first_token_at = monotonic()
-                        generation.prompt_progress = None
-                        stats.prompt_tokens = llm.n_tokens
-                        stats.prompt_evaluated = counter.evaluated - evaluated_before
-                    generation.push(piece, joint(counter.probs[assigned:]))
-                    assigned = len(counter.probs)
-                if finish_reason := choice.get("finish_reason"):
-                    stats.finish_reason = finish_reason
+            name = str(llm.chat_format)
+            handler = (llm.chat_handler or llm._chat_handlers.get(name)
+                       or llama_cpp.llama_chat_format.get_chat_completion_handler(name))
+            prompt = chat_prompt(handler, llm, messages, _grammar(settings.json_schema))
+            if len(prompt.tokens) >= llm.n_ctx():  # the wording faults.py recognises
+                raise ValueError(f"Requested tokens ({len(prompt.tokens)}) exceed context "
+                                 f"window of {llm.n_ctx()}")
+            pending = self._reuse_prefix(llm, prompt.tokens)
+            stats.prompt_tokens, rest = len(prompt.tokens), len(pending)
+            decoder = NativeDecoder(llama_cpp, llm, self._candidates, plan(
+                temperature=settings.temperature, top_p=settings.top_p,
+                repeat_penalty=settings.repeat_penalty,
+                seed=seed_for(settings.seed, self._seeds.randrange(2**32)),
+                n_vocab=llm.n_vocab(), last_n=llm.last_n_tokens_size,
+                grammar=prompt.grammar is not None), prompt.grammar, prompt.criteria)
+            outcome = decode_loop.run(decoder, generation, pending,
+                                      min(max_tokens, llm.n_ctx() - len(prompt.tokens)),
+                                      prompt.stops)
         except RuntimeError as exc:
             if not generation.stop_event.is_set():  # an abort we asked for is not an error
                 error = exc
         except Exception as exc:  # noqa: BLE001 - e.g. the prompt overflows, the template fails
             error = generation_error(exc, self.model_path)
         finally:
-            if stream is not None:
-                stream.close()  # release the generator here, on the owner thread
+            if decoder is not None:
+                decoder.close()
+            llm._requires_eval = True  # llama-cpp-python's own loop must not trust the logits
             self._current = None
             self._abort.clear()
-        ended = monotonic()
-        if generation.stop_event.is_set():
-            stats.finish_reason = "cancelled"
-        elif error is not None:
-            stats.finish_reason = "error"
-        if not first_token_at:
-            stats.prompt_tokens = llm.n_tokens
-            stats.prompt_evaluated = counter.evaluated - evaluated_before
-            first_token_at = ended
-        stats.generated_tokens = counter.sampled - sampled_before
-        stats.prompt_seconds = first_token_at - started
-        stats.generation_seconds = ended - first_token_at
-        stats.context_used = llm.n_tokens
-        stats.cpu_seconds = time.process_time() - cpu_started
+        outcome.record(stats, stopped=generation.stop_event.is_set(), failed=error is not None,
+                       started=started, evaluated=min(counter.evaluated - evaluated_before, rest),
+                       context_used=llm.n_tokens, cpu_seconds=time.process_time() - cpu_started)
         generation.finish(error)
+
+    def _reuse_prefix(self, llm: llama_cpp.Llama, tokens: list[int]) -> list[int]:
+        """Keep the KV cache's longest prefix of tokens (from memory, or a saved state when
+        that holds more of it); the tokens left to evaluate, at least the last one (its
+        logits are what the first answer token is sampled from)."""
+        cached = kv_state.common_prefix(llm._input_ids, tokens)
+        if self._states is not None and len(tokens) - cached > kv_state.MIN_TOKENS:
+            cached = self._states.restore(llm, self._state_key(llm), tokens, cached)
+        keep = min(cached, len(tokens) - 1)
+        if keep < llm.n_tokens and not llm._ctx.kv_cache_seq_rm(-1, keep, -1):
+            llm.reset()  # this model's cache cannot drop a suffix: start again
+            keep = 0
+        llm.n_tokens = keep
+        return tokens[keep:]
+
+    # saved KV caches -----------------------------------------------------------
+
+    def _state_key(self, llm: llama_cpp.Llama) -> dict[str, object]:
+        return kv_state.model_key(
+            self.model_path, n_ctx=llm.n_ctx(), flash_attn=self.flash_attn,
+            n_gpu_layers=self.n_gpu_layers, vectors=control_vectors.identity(self._steering),
+            llama_cpp=llama_cpp_version(), format=kv_state.MAGIC.decode().strip())
+
+    @property
+    def state_store(self) -> kv_state.StateStore | None:
+        """Where conversations' KV caches are saved (None: they are not)."""
+        return self._states.store if self._states is not None else None
+
+    def keep_state(self) -> Future[Path | None]:
+        """Save the KV cache as it is (the conversation being left) on the owner thread,
+        after any answer in progress; the future holds the file (None: nothing saved)."""
+        if self._states is None or self._closed or self._loaded is None:
+            done: Future[Path | None] = Future()
+            done.set_result(None)
+            return done
+        return self._owner.submit(self._save_state)
+
+    def _save_state(self) -> Path | None:
+        if self._llm is None or self._states is None:
+            return None
+        return self._states.save(self._llm, self._state_key(self._llm))
+
+    # steering and fitting ----------------------------------------------------------
 
     def _steer(self, llm: llama_cpp.Llama, uses: tuple[ControlVectorUse, ...]) -> None:
         """Apply the control vectors asked for (no-op when unchanged); strength 0 is none."""
@@ -431,5 +427,6 @@ class LlamaEngine:
             if self._llm is not None:
                 self._llm.close()
                 self._llm = None
+        self._closed = True
         self._owner.submit(release)
         self._owner.shutdown()

@@ -1,0 +1,46 @@
+"""The sampler chains an answer goes through, and the OpenMP wait defaults."""
+
+from __future__ import annotations
+
+from tui.engine import thread_env
+from tui.engine.native_sampler import Stage, plan, seed_for
+
+
+def chains(**settings: object):
+    values = {"temperature": 0.0, "top_p": 0.9, "repeat_penalty": 1.1, "seed": 7,
+              "n_vocab": 100, "last_n": 64, "grammar": False, **settings}
+    return plan(**values)  # type: ignore[arg-type]
+
+
+def test_greedy_answers_score_the_whole_vocabulary_and_pick_after_the_penalty() -> None:
+    greedy = chains()
+    assert greedy.greedy and greedy.score == (Stage("dist", (0,)),)
+    assert greedy.pick == (Stage("top_k", (65,)), Stage("penalties", (100, 64, 1.1, 0.0, 0.0)),
+                           Stage("greedy"))
+
+
+def test_sampled_answers_use_llama_cpp_pythons_chain_and_the_seed() -> None:
+    hot = chains(temperature=0.7, grammar=True)
+    assert not hot.greedy
+    assert [s.name for s in hot.score] == ["grammar", "dist"]
+    assert [s.name for s in hot.pick] == ["top_k", "penalties", "top_k", "typical", "top_p",
+                                          "min_p", "temp", "dist"]
+    assert hot.pick[0].args == (104,) and hot.pick[2].args == (40,)
+    assert hot.pick[4].args == (0.9, 1) and hot.pick[-1].args == (7,)
+
+
+def test_seeds_are_the_one_asked_for_or_a_draw_never_llama_cpps_random_marker() -> None:
+    assert seed_for(5, 99) == 5 and seed_for(None, 99) == 99
+    assert seed_for(None, 0xFFFFFFFF) != 0xFFFFFFFF
+
+
+def test_bounded_spinning_is_set_only_where_the_user_chose_nothing() -> None:
+    environ: dict[str, str] = {"PATH": "/bin"}
+    assert thread_env.apply_defaults(environ) == thread_env.DEFAULTS
+    assert environ["GOMP_SPINCOUNT"] == thread_env.DEFAULTS["GOMP_SPINCOUNT"]
+    assert "coalign's default" in thread_env.describe(environ, thread_env.DEFAULTS)
+    assert thread_env.llama_default_environment(environ) == {"PATH": "/bin"}
+    for users in ({"OMP_WAIT_POLICY": "PASSIVE"}, {"GOMP_SPINCOUNT": "0"}):
+        mine = dict(users)
+        assert thread_env.apply_defaults(mine) == {} and mine == users
+        assert thread_env.describe(mine, {}).endswith("(yours)")

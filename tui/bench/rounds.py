@@ -1,0 +1,97 @@
+"""Interleaved rounds: native llama-bench, llama-cpp-python's loop, the engine and the TUI.
+
+The machine's speed drifts between rounds (±10 % and more on a shared VM), so every
+figure is taken once per round, in the same order, and each ratio is taken within a round
+before the median over rounds. With contention, every round is run a second time while a
+CPU-bound process holds one core (native.contention).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tui.bench import native
+
+# name -> what it is divided by within a round (its ratio is <name>_<reference>_ratio)
+RATIOS = (("engine", "raw"), ("tui", "raw"), ("engine", "native_tg"), ("tui", "native_tg"),
+          ("raw", "native_tg"), ("prompt", "native_pp"))
+
+
+@dataclass(frozen=True)
+class Native:
+    """The llama-bench binary and what it is run on."""
+
+    binary: Path
+    model: Path
+    threads: int
+
+    def tg(self, tokens: int) -> float:
+        return native.run_llama_bench(self.binary, self.model, self.threads, generate=tokens)
+
+    def pp(self, tokens: int) -> float:
+        return native.run_llama_bench(self.binary, self.model, self.threads, prompt=tokens)
+
+
+@dataclass(frozen=True)
+class Probes:
+    """The in-process measurements of one round (each returns tokens/s)."""
+
+    raw: Callable[[], float]
+    engine: Callable[[], float]
+    tui: Callable[[], tuple[float, float]]  # tokens/s and the UI thread's share of a core
+    prompt: Callable[[], tuple[float, int]]  # tokens/s and how many prompt tokens
+
+
+def one_round(probes: Probes, reference: Native | None, tokens: int) -> dict[str, float]:
+    """Every figure once, native first (the machine as the engine then finds it)."""
+    got: dict[str, float] = {}
+    if reference is not None:
+        got["native_tg"] = reference.tg(tokens)
+    got["raw"] = probes.raw()
+    got["engine"] = probes.engine()
+    got["tui"], got["ui_cpu"] = probes.tui()
+    got["prompt"], prompt_tokens = probes.prompt()
+    if reference is not None:
+        got["native_pp"] = reference.pp(prompt_tokens)
+    return got
+
+
+def summary(rounds: list[dict[str, float]], prefix: str = "") -> dict[str, Any]:
+    """Medians, each run, and each round's ratios' median, keyed with prefix."""
+    result: dict[str, Any] = {}
+    for name in rounds[0]:
+        values = [r[name] for r in rounds]
+        if name == "ui_cpu":
+            result[f"{prefix}tui_ui_thread_cpu_pct"] = 100 * statistics.median(values)
+            continue
+        result[f"{prefix}{name}_tok_s"] = statistics.median(values)
+        result[f"{prefix}{name}_runs"] = [round(v, 1) for v in values]
+    for name, reference in RATIOS:
+        if name in rounds[0] and reference in rounds[0]:
+            label = "" if reference == "raw" else f"_{reference.split('_')[0]}"
+            result[f"{prefix}{name}{label}_ratio"] = statistics.median(
+                r[name] / r[reference] if r[reference] else float("nan") for r in rounds)
+    return result
+
+
+def measure(probes: Probes, reference: Native | None, tokens: int, count: int,
+            contended: bool = False,
+            progress: Callable[[str], None] = lambda _text: None) -> dict[str, Any]:
+    """count interleaved rounds, idle (and under contention, each right after)."""
+    idle: list[dict[str, float]] = []
+    busy: list[dict[str, float]] = []
+    for number in range(1, count + 1):
+        progress(f"native, raw loop, engine and TUI, round {number} of {count}")
+        idle.append(one_round(probes, reference, tokens))
+        if contended:
+            progress(f"the same with a CPU-bound process on core 0, round {number} of {count}")
+            with native.contention():
+                busy.append(one_round(probes, reference, tokens))
+    result = summary(idle)
+    if busy:
+        result.update(summary(busy, "contended_"))
+    return result
