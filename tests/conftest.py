@@ -37,6 +37,9 @@ def coalign_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Relocate all user data and config so no test touches the real home."""
     home = tmp_path / "coalign-home"
     monkeypatch.setenv("COALIGN_HOME", str(home))
+    # model discovery looks in these stores: keep the developer's own out of the tests
+    for variable in ("HF_HOME", "OLLAMA_MODELS", "LLAMA_CACHE"):
+        monkeypatch.setenv(variable, str(tmp_path / "model-stores" / variable.lower()))
     return home
 
 

@@ -13,8 +13,8 @@ def check_model_file(path: Path) -> None:
     """Raise ModelError naming the path and the fix unless path is a readable GGUF file."""
     if not path.exists():
         raise ModelError(
-            f"model file not found: {path}; pass --model PATH, set `model` in config.toml, "
-            "or run `make run` to install the bundled model"
+            f"model file not found: {path}; pass --model PATH or a name `coalign models` "
+            "lists, set `model` in config.toml, or get one with `coalign models pull NAME`"
         )
     if not path.is_file():
         raise ModelError(f"model path is not a file: {path}; point --model at a .gguf file")

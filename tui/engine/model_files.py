@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -128,30 +129,55 @@ def available_models(user_models_dir: Path) -> list[ModelChoice]:
     return found + ([bundled] if bundled else [])
 
 
-def _named(value: str, source: str, user_models_dir: Path) -> ModelChoice:
-    for choice in available_models(user_models_dir):
+def _looks_like_path(value: str) -> bool:
+    return value.lower().endswith(".gguf") or "/" in value or "\\" in value \
+        or value.startswith("~")
+
+
+def _named(value: str, source: str, user_models_dir: Path,
+           search_dirs: Sequence[Path] = ()) -> ModelChoice:
+    """A registered name, a path, a model found on the machine (`coalign models` lists
+    them), or a catalogue name not pulled yet (ModelError saying how to pull it)."""
+    registered = available_models(user_models_dir)
+    for choice in registered:
         if choice.name == value:
             return choice
     path = Path(value).expanduser()
+    if _looks_like_path(value) or path.exists():
+        return ModelChoice(path.stem, path, source)
+    from tui.engine.discovery import discover  # only for a name the registry lacks
+
+    for found in discover(search_dirs, known=[choice.path for choice in registered]):
+        if found.name.casefold() == value.casefold():
+            return ModelChoice(found.name, found.path, found.source)
+    from tui.engine.catalogue import find
+
+    if (entry := find(value)) is not None:
+        raise ModelError(f"{entry.name} is not downloaded yet: `coalign models pull "
+                         f"{entry.name}` gets it ({entry.size_mb:,} MB, {entry.licence})")
     return ModelChoice(path.stem, path, source)
 
 
-def resolve_model(flag: str | None, configured: str | None, user_models_dir: Path) -> ModelChoice:
+NO_MODEL = ("no model yet: `coalign models pull qwen2.5-1.5b` downloads a small research "
+            "model (986 MB, Apache-2.0) and coalign uses it from then on; `coalign models` "
+            "lists others and the GGUFs already on this machine, or pass --model FILE.gguf")
+
+
+def resolve_model(flag: str | None, configured: str | None, user_models_dir: Path,
+                  search_dirs: Sequence[Path] = ()) -> ModelChoice:
     """First match wins: --model, config `model`, the registry/models folders, the bundled file.
 
     A broken registry is skipped (so the bundled model is still found); its problems
-    come with the choice, one line each naming the file and line, in `warnings`.
+    come with the choice, one line each naming the file and line, in `warnings`. A name
+    the registry lacks is looked for among the GGUFs on the machine (and search_dirs).
     """
     problems = tuple(registry_problems(user_models_dir))
     if flag:
-        return replace(_named(flag, "--model", user_models_dir), warnings=problems)
+        return replace(_named(flag, "--model", user_models_dir, search_dirs), warnings=problems)
     if configured:
-        return replace(_named(configured, "config file", user_models_dir), warnings=problems)
+        return replace(_named(configured, "config file", user_models_dir, search_dirs),
+                       warnings=problems)
     for choice in available_models(user_models_dir):
         if choice.exists:
             return replace(choice, warnings=problems)
-    raise ModelError(
-        "no model found: install the bundled one with `make run`, pass --model PATH, "
-        "or put a GGUF file in models/ (see models/README.md)"
-        + "".join(f" ({problem})" for problem in problems)
-    )
+    raise ModelError(NO_MODEL + "".join(f" ({problem})" for problem in problems))
