@@ -289,7 +289,7 @@ def test_apply_setting_changes_one_key_and_leaves_the_original() -> None:
                           "remove it: profile text is shown literally"),
     ("colour=blue", "cannot set 'colour'; use KEY=VALUE with KEY one of: title, description, "
                     "authors, goal.*, values.NAME.weight|meaning, filters.*, sampling.*, "
-                    "engagement.*"),
+                    "engagement.*, grounding.*"),
     ("values.nuance.wieght=1", "key 'values.nuance.wieght' is unknown; use one of: weight, "
                                "meaning, control_vector, control_scale"),
 ])

@@ -30,7 +30,7 @@ def section(report, key):
 def test_every_section_says_where_its_content_comes_from(fake_service) -> None:
     report = assumptions_report.build(fake_service, answered(fake_service))
     assert [s.key for s in report.sections] == ["told", "account", "confidence", "grounding",
-                                                "citations", "risk"]
+                                                "citations", "risk", "sources"]
     assert all(s.provenance and s.lines for s in report.sections)
 
 

@@ -74,7 +74,7 @@ def test_repl_assumptions_prints_every_section(fake_service: ChatService, tmp_pa
     assert code == 0
     for title in ("1 · What the model was told", "2 · The model's own account",
                   "3 · Confidence", "4 · Grounding map", "5 · Citations",
-                  "6 · Coverage and risk"):
+                  "6 · Coverage and risk", "7 · Sources"):
         assert title in text
     assert "Years named: 1990s" in text
     assert "message #1 is a prompt; give an answer's id" in text

@@ -1,6 +1,7 @@
 """The assumptions panel's content for one answer, as plain lines shared by the TUI and REPL.
 
-Six sections (issue 4), each with a provenance line saying where its content comes from.
+Seven sections (issue 4; Sources, issue 16), each with a provenance line saying where its
+content comes from.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from tui.alignment.conversation import Message, Role
 from tui.alignment.profiles.origin import provenance
 from tui.alignment.profiles.schema import Profile
 from tui.alignment.text import strip_control
-from tui.application import disclosure
+from tui.application import disclosure, sources
 from tui.application.service import ChatService
 from tui.errors import ActionRefused
 
@@ -179,34 +180,42 @@ _VERDICT = {Status.FOUND: "found", Status.FOUND_WITH_DIFFERENCES: "found with di
 
 
 def _citation_section(analysis: Analysis, bib_paths: list[str], issues: list[str]) -> Section:
-    if not bib_paths:
+    if analysis.citations is None:
         lines = ["No BibTeX libraries configured: add bibliographies = [\"~/refs.bib\"] to "
                  "config.toml to check citations (offline)."]
-    elif analysis.citations is None or not analysis.citations:
+    elif not analysis.citations:
         lines = ["The answer cites no works that coalign can recognise."]
     else:
         lines = []
         for check in analysis.citations:
             lines.append(f"{_VERDICT[check.status]}: {check.citation.label}")
             if check.entry is not None:
-                lines.append(f"    your library: {check.entry.label} ({check.entry.source}:"
-                             f"{check.entry.line})")
+                line = f":{check.entry.line}" if check.entry.line else ""
+                lines.append(f"    your library: {check.entry.label} ({check.entry.source}"
+                             f"{line})")
             lines += [f"    differs: {difference}" for difference in check.differences]
     lines += issues
     return Section("citations", "5 · Citations", PROVENANCE["citations"], lines)
 
 
-def user_library(bib_paths: list[str] | tuple[str, ...]) -> tuple[list[str], Library | None]:
-    """The user's .bib files (~ expanded) and their entries, None when there are none."""
+def user_library(bib_paths: list[str] | tuple[str, ...],
+                 service: ChatService | None = None) -> tuple[list[str], Library | None]:
+    """The user's .bib files (~ expanded) and their entries, with the works of the
+    library answers are grounded in (issue 16); None when there are none."""
     paths = [str(Path(p).expanduser()) for p in bib_paths]
-    return paths, (load_bibliographies(paths) if paths else None)
+    library = load_bibliographies(paths) if paths else None
+    extra = service.grounder.citation_entries() if service is not None else []
+    if extra:
+        known = library or Library()
+        library = Library(known.entries + extra, known.issues, known.files)
+    return paths, library
 
 
 def build(service: ChatService, answer: Message,
           bib_paths: list[str] | tuple[str, ...] = ()) -> Report:
     """Every section of the panel for answer, from what is recorded on it and the profile."""
     profile, _label = _profile_for(service, answer)
-    paths, library = user_library(bib_paths)
+    paths, library = user_library(bib_paths, service)
     issues = [str(issue) for issue in library.issues] if library else []
     tokens = answer.meta.get("token_probs")
     analysis = analyse(answer.content, tokens or None, profile, library)
@@ -221,6 +230,7 @@ def build(service: ChatService, answer: Message,
         _grounding_section(analysis, profile),
         _citation_section(analysis, paths, issues),
         Section("risk", "6 · Coverage and risk", PROVENANCE["risk"], risk_lines),
+        Section("sources", "7 · Sources", sources.PROVENANCE, sources.section_lines(answer)),
     ]
     spans = [(s.start, s.end) for s in analysis.confidence.spans] if analysis.confidence else []
     return Report(answer, sections, analysis, spans)

@@ -10,6 +10,7 @@ from tui.alignment.profiles.edit import apply_setting
 from tui.alignment.profiles.errors import ProfileError
 from tui.alignment.profiles.library import LabUpdate, ProfileEntry, ProfileLibrary
 from tui.alignment.profiles.origin import provenance
+from tui.alignment.profiles.schema import DEFAULT_PASSAGES
 from tui.application.steering import control_vector_uses
 from tui.paths import Paths
 from tui.shipped import shipped_dir
@@ -130,11 +131,18 @@ def told(entry: ProfileEntry) -> list[str]:
     steering = [f"{Path(use.path).name} at strength {use.strength:g}"
                 for use in control_vector_uses(entry) if use.strength]
     candidates = entry.profile.sampling.candidates or 1
+    grounding = entry.profile.grounding
+    where = ", ".join(grounding.libraries) or "every library"
+    grounded = ([] if grounding.enabled is None else [
+        f"grounding: on: up to {grounding.passages or DEFAULT_PASSAGES} passages of {where} "
+        "that match each prompt, within the filters, are added to the system prompt as [1], "
+        "[2]" if grounding.enabled else "grounding: off"])
     return [f"what the model is told under profile {entry.name}:", "--- system prompt ---",
             *composition.system_prompt.splitlines(), "--- sampling ---",
             composition.sampling_line(),
             "control vectors: " + (", ".join(steering) or "none"),
-            f"candidates per prompt: {candidates}" + (" (the best is shown)" * (candidates > 1))]
+            f"candidates per prompt: {candidates}" + (" (the best is shown)" * (candidates > 1)),
+            *grounded]
 
 
 def _set(library: ProfileLibrary, current: ProfileEntry, setting: str) -> ProfileCommandResult:

@@ -1,4 +1,5 @@
-"""The assumptions panel: the six sections for one answer, and the model's own account on demand."""
+"""The assumptions panel: the seven sections for one answer, and the model's own account on
+demand."""
 
 from __future__ import annotations
 
@@ -67,7 +68,8 @@ class AssumptionsScreen(ModalScreen[None]):
         with VerticalScroll():
             yield Label(id="heading")
             yield Static(id="response")
-            for key in ("told", "account", "confidence", "grounding", "citations", "risk"):
+            for key in ("told", "account", "confidence", "grounding", "citations", "risk",
+                        "sources"):
                 yield Static(id=f"section-{key}", classes="section")
         yield Footer()
 

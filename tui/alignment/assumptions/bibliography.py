@@ -121,6 +121,15 @@ def _field(entry: Entry, name: str) -> str:
     return decode(str(found.value)) if found is not None else ""
 
 
+def field_text(entry: Entry, name: str, raw: bool = False) -> str:
+    """An entry's field decoded from LaTeX ('' when it has none); raw: as written (a
+    `file` field's paths, whose backslashes are no LaTeX)."""
+    if not raw:
+        return _field(entry, name)
+    found = entry.fields_dict.get(name)
+    return str(found.value) if found is not None else ""
+
+
 def _surnames(entry: Entry) -> tuple[str, ...]:
     found = entry.fields_dict.get("author") or entry.fields_dict.get("editor")
     if found is None or not isinstance(found.value, list):
@@ -215,23 +224,29 @@ def load_bibliography(path: Path) -> Library:
 
 
 def _read(path: Path) -> Library:
+    return read_entries(path)[0]
+
+
+def read_entries(path: Path) -> tuple[Library, list[Entry]]:
+    """One .bib file, and its entries as bibtexparser gives them (for their other fields:
+    abstract, file, keywords); what cannot be read becomes an issue, never an exception."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
         return Library(issues=[LoadIssue(path, None, f"is not UTF-8 ({error.reason} at byte "
-                                         f"{error.start}): save it as UTF-8")])
+                                         f"{error.start}): save it as UTF-8")]), []
     except OSError as error:
         return Library(issues=[LoadIssue(path, None, f"cannot be read ({error.strerror or error})"
-                                         ": check the path in your config")])
+                                         ": check the path in your config")]), []
     try:
         parsed = _parse(text)
     except Exception as error:  # noqa: BLE001 - a parser bug must not take the panel down
         why = _plain(str(error))
         return Library(issues=[LoadIssue(path, None, f"could not be parsed ({why}): check it "
-                                         "with a BibTeX tool")], files=[path])
+                                         "with a BibTeX tool")], files=[path]), []
     entries = [_entry(entry, path) for entry in parsed.entries]
     issues = [_issue(path, block) for block in parsed.failed_blocks]
-    return Library(entries, issues, [path])
+    return Library(entries, issues, [path]), list(parsed.entries)
 
 
 def load_bibliographies(paths: Iterable[Path | str]) -> Library:

@@ -15,11 +15,12 @@ _KINDS = (  # key pattern -> how the text after '=' is read
     ("filters.*", "list"), ("authors", "list"),
     ("values.*.weight", "number"), ("sampling.temperature", "number"), ("sampling.top_p", "number"),
     ("sampling.max_tokens", "int"), ("engagement.*", "int"),
+    ("grounding.enabled", "bool"), ("grounding.passages", "int"), ("grounding.libraries", "list"),
     ("title", "text"), ("description", "text"), ("goal.*", "text"), ("values.*.*", "text"),
     ("values.*", "remove"),
 )
 _SETTABLE = ("title, description, authors, goal.*, values.NAME.weight|meaning, filters.*, "
-             "sampling.*, engagement.*")
+             "sampling.*, engagement.*, grounding.*")
 
 
 def _convert(key: str, kind: str, raw: str) -> Any:
@@ -40,6 +41,11 @@ def _convert(key: str, kind: str, raw: str) -> Any:
             return float(raw)
         if kind == "int":
             return int(raw)
+        if kind == "bool":
+            return {"true": True, "on": True, "false": False, "off": False}[raw.lower()]
+    except KeyError:
+        raise ProfileError(f"key '{key}' = {show(raw)} cannot be read; use true or false"
+                           ) from None
     except ValueError:
         form = {"years": "FROM-TO, such as 1990-2026", "number": "a number",
                 "int": "a whole number"}

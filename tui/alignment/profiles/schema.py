@@ -89,6 +89,18 @@ class Engagement:
 
 
 @dataclass
+class Grounding:
+    """Answers grounded in the researchers' own library (issue 16); None keeps the default."""
+
+    enabled: bool | None = None  # None: off (`/ground on` turns it on for a session)
+    passages: int | None = None  # passages given to the model (None: DEFAULT_PASSAGES)
+    libraries: list[str] = field(default_factory=list)  # named libraries ([]: every one)
+
+
+DEFAULT_PASSAGES = 4
+
+
+@dataclass
 class Profile:
     """A value profile; `name` is its file name (stem), never stored inside the file."""
 
@@ -103,6 +115,7 @@ class Profile:
     sampling: Sampling = field(default_factory=Sampling)
     prompts: list[NamedPrompt] = field(default_factory=list)
     engagement: Engagement = field(default_factory=Engagement)
+    grounding: Grounding = field(default_factory=Grounding)
     schema: int = SCHEMA_VERSION
 
 
@@ -137,6 +150,7 @@ def to_data(profile: Profile) -> dict[str, Any]:
         "sampling": _table(profile.sampling),
         "prompts": [_table(prompt, ("name", "text")) for prompt in profile.prompts],
         "engagement": _table(profile.engagement),
+        "grounding": _table(profile.grounding),
     }
     data.update((key, section) for key, section in sections.items() if section)
     return data

@@ -16,6 +16,7 @@ from tui.alignment.profiles.schema import (
     Engagement,
     Filters,
     Goal,
+    Grounding,
     NamedPrompt,
     Profile,
     Sampling,
@@ -30,7 +31,7 @@ _BREAKS = re.compile("[\x85\u2028\u2029]")
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _KEYS = {
     (): ("schema", "title", "description", "authors", "goal", "values", "tradeoffs", "filters",
-         "sampling", "prompts", "engagement"),
+         "sampling", "prompts", "engagement", "grounding"),
     ("goal",): ("researchers", "aim", "characterised_by"),
     ("value",): ("weight", "meaning", "control_vector", "control_scale"),
     ("tradeoff",): ("between", "note"),
@@ -38,12 +39,13 @@ _KEYS = {
     ("sampling",): ("temperature", "max_tokens", "top_p", "candidates"),
     ("prompt",): ("name", "text", "description"),
     ("engagement",): ("daily_tokens", "daily_requests", "daily_minutes"),
+    ("grounding",): ("enabled", "passages", "libraries"),
 }
 _RANGES = {
     "weight": (0.0, 1.0), "temperature": (0.0, 2.0), "top_p": (0.0, 1.0),
     "max_tokens": (1, 131072), "daily_tokens": (1, 10**9), "daily_requests": (1, 10**6),
     "daily_minutes": (1, 1440), "years": (1, 9999), "control_scale": (-20.0, 20.0),
-    "candidates": (1, 8),
+    "candidates": (1, 8), "passages": (1, 20),
 }
 
 
@@ -240,6 +242,19 @@ def _filters(r: Reader, data: Any) -> Filters:
     return Filters(years=years, **lists)
 
 
+def _grounding(r: Reader, data: Any) -> Grounding:
+    table = r.table(("grounding",), data, ("grounding",))
+    enabled = table.get("enabled")
+    if enabled is not None and not isinstance(enabled, bool):
+        raise r.bad(("grounding", "enabled"), enabled, f"is {_kind(enabled)}, not a boolean",
+                    "use enabled = true or enabled = false")
+    passages = table.get("passages")
+    return Grounding(enabled,
+                     None if passages is None
+                     else int(r.number(("grounding", "passages"), passages, whole=True)),
+                     r.texts(("grounding", "libraries"), table.get("libraries", [])))
+
+
 def _numbers(r: Reader, section: str, data: Any, whole: tuple[str, ...]) -> dict[str, Any]:
     table = r.table((section,), data, (section,))
     return {key: r.number((section, key), value, whole=key in whole)
@@ -295,4 +310,5 @@ def build_profile(data: dict[str, Any], name: str, reader: Reader) -> Profile:
     profile.prompts = _prompts(reader, root.get("prompts", []))
     profile.engagement = Engagement(**_numbers(reader, "engagement", root.get("engagement", {}),
                                                ("daily_tokens", "daily_requests", "daily_minutes")))
+    profile.grounding = _grounding(reader, root.get("grounding", {}))
     return profile
