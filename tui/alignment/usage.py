@@ -94,11 +94,19 @@ def closest_limit(today: UsageTotals, tokens: int | None, requests: int | None,
 USAGE_FIELDS = ("requests", "prompt_tokens", "generated_tokens", "seconds", "cpu_seconds")
 
 
-def usage_record(pseudonym: str, day: str, per_profile: dict[str, UsageTotals]) -> dict[str, Any]:
-    """One participant-day of usage, as stored beside their diary (counts only, no text)."""
-    return {"schema": 1, "pseudonym": pseudonym, "day": day,
-            "profiles": {name: {f: getattr(t, f) for f in USAGE_FIELDS}
-                         for name, t in sorted(per_profile.items())}}
+def usage_record(pseudonym: str, day: str, per_profile: dict[str, UsageTotals],
+                 participant_id: str = "", machine: str = "") -> dict[str, Any]:
+    """One participant-day of one machine's usage, as stored beside their diary in
+    usage/<day>/<machine>.toml (counts only, no text): only that machine writes it, so
+    two machines never conflict in git and a merge is never overwritten."""
+    record: dict[str, Any] = {"schema": 1, "pseudonym": pseudonym, "day": day}
+    if participant_id:
+        record["participant_id"] = participant_id
+    if machine:
+        record["machine"] = machine
+    record["profiles"] = {name: {f: getattr(t, f) for f in USAGE_FIELDS}
+                          for name, t in sorted(per_profile.items())}
+    return record
 
 
 def totals_from_record(record: dict[str, Any]) -> dict[str, UsageTotals]:

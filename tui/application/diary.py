@@ -22,11 +22,11 @@ from tui.alignment.files import write_atomic
 from tui.alignment.marks import Mark
 from tui.alignment.text import strip_control
 from tui.alignment.usage import UsageTotals, start_of_today, usage_record
+from tui.application.participant import ParticipantKeeper
 from tui.application.service import ChatService
 from tui.application.turn import Turn
+from tui.application.usage import usage_path
 from tui.errors import ActionRefused
-
-USAGE_FOLDER = "usage"
 
 
 def _iso(timestamp: float) -> str:
@@ -35,27 +35,37 @@ def _iso(timestamp: float) -> str:
 
 @dataclass
 class DiaryRecorder:
-    """Turns an answer into a prefilled entry; saves entries for one participant."""
+    """Turns an answer into a prefilled entry; saves entries for one participant, each
+    carrying the participant file's id (made on first use from pseudonym and consent)."""
 
     service: ChatService
     store: DiaryStore
-    pseudonym: str = "P01"
+    pseudonym: str = ""
     consent: bool = False
+    participants: ParticipantKeeper | None = None  # default: one seeded from the two above
+    machine: str = "this-machine"  # names this machine's usage files (a random id)
 
     def __post_init__(self) -> None:
+        self.keeper = self.participants or ParticipantKeeper(
+            self.store.folder, self.pseudonym, self.consent)
+        if self.store.stamp is None:
+            self.store.stamp = self.keeper.stamp
         self.service.turn_listeners.append(self._count_turn)
 
     def _count_turn(self, _turn: Turn) -> None:
         self.record_usage()
 
     def record_usage(self) -> Path:
-        """Write today's usage per profile beside the diary (counts only), for `--from`."""
+        """Write this machine's usage of today per profile beside the diary (counts only),
+        for `--from`: usage/<day>/<machine>.toml, a file no other machine writes."""
         day = time.strftime("%Y-%m-%d")
         per_profile: dict[str, UsageTotals] = {}
         for _at, profile, stats in self.service.store.answer_stats(start_of_today()):
             per_profile.setdefault(profile, UsageTotals()).add(stats)
-        path = self.store.folder / USAGE_FOLDER / f"{day}.toml"
-        write_atomic(path, tomli_w.dumps(usage_record(self.pseudonym, day, per_profile)))
+        participant = self.keeper.current()
+        path = usage_path(self.store.folder, day, self.machine)
+        write_atomic(path, tomli_w.dumps(usage_record(
+            participant.pseudonym, day, per_profile, participant.id, self.machine)))
         return path
 
     def events_after(self, answer: Message) -> list[dict[str, str]]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tui.alignment.conversation import Message, Status
+from tui.alignment.diary.entry import DiaryError
 from tui.engine.base import Generation
 from tui.errors import CoalignError, DataDirError, HistoryError
 
@@ -100,6 +101,8 @@ class Turn:
                 listener(self)
         except HistoryError as exc:
             self.save_error = self.save_error or exc
+        except DiaryError as exc:  # the diary's participant file is broken (a merge conflict)
+            self.save_error = self.save_error or DataDirError(f"usage not recorded: {exc}")
         except OSError as exc:  # a listener's file (today's usage record) on a full disk
             self.save_error = self.save_error or DataDirError(
                 f"cannot write {exc.filename or 'a file'}: {exc.strerror or exc}; "

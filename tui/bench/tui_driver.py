@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import random
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.application.service import ChatService
@@ -174,11 +172,8 @@ def diary_entries(count: int, seed: int = 1) -> list:
 
 
 def export_seconds(count: int = 10_000) -> float:
-    """Seconds for run_export to write count generated entries as CSV."""
-    from tui.alignment.export import run_export
+    """Seconds for the slowest format to export count entries read from 12 folders on disk,
+    pseudonymised and redacted (tui/bench/diary.py; `coalign bench --diary N` shows all)."""
+    from tui.bench.diary import slowest_export
 
-    entries = diary_entries(count)
-    with tempfile.TemporaryDirectory() as folder:
-        started = time.perf_counter()
-        run_export(entries, "csv", Path(folder) / "diary.csv")
-        return time.perf_counter() - started
+    return slowest_export(count)[0]

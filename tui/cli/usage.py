@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 
 from tui.alignment.store import Store
@@ -15,9 +16,11 @@ from tui.paths import default_paths
 def add_usage_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     usage = commands.add_parser("usage", help="tokens, requests, CPU time and energy per day "
                                 "and per profile")
-    usage.add_argument("--days", type=int, default=30)
-    usage.add_argument("--from", dest="sources", nargs="+", type=Path, metavar="DIR",
-                       help="sum participants' diary folders (their usage/ records)")
+    usage.add_argument("--days", type=int, default=None,
+                       help="the last N days (default 30; with --from, every day recorded)")
+    usage.add_argument("--from", dest="sources", action="extend", nargs="+", type=Path,
+                       metavar="DIR", help="sum participants' diary folders (their usage/ "
+                       "records); repeat it or list several")
 
 
 def print_table(groups: dict[str, UsageTotals]) -> None:
@@ -32,12 +35,14 @@ def print_table(groups: dict[str, UsageTotals]) -> None:
 def cmd_usage(args: argparse.Namespace) -> int:
     if args.sources:  # the collective view: several participants' diary folders
         warnings: list[str] = []
-        groups = collective_usage(args.sources, warnings)
+        since = (time.strftime("%Y-%m-%d", time.localtime(time.time() - (args.days - 1) * 86400))
+                 if args.days else "")
+        groups = collective_usage(args.sources, warnings, since)
         for warning in warnings:
             err.line(f"warning: {warning}")
     else:
         paths = default_paths()
         paths.ensure_data_dir()
-        groups = local_usage(Store(paths.database), args.days)
+        groups = local_usage(Store(paths.database), args.days or 30)
     print_table(groups)
     return 0

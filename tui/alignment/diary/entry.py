@@ -46,8 +46,9 @@ class DiaryEntry:
     session_id: str = ""
     message_ids: list[int] = field(default_factory=list)
     transcript: list[dict[str, str]] = field(default_factory=list)
-    pseudonym: str = "P01"
-    consent: bool = False
+    pseudonym: str = ""  # the participant file's, stamped when written (never a real name)
+    participant_id: str = ""  # the participant file's stable random id (participant.py)
+    consent: bool = False  # as stamped when written; exports read the participant file
     id: str = ""
     created_at: str = ""
     updated_at: str = ""
@@ -57,6 +58,12 @@ class DiaryEntry:
         self.created_at = self.created_at or now_iso()
         self.updated_at = self.updated_at or self.created_at
         self.id = self.id or new_id(self.created_at)
+
+    def __copy__(self) -> DiaryEntry:
+        """A shallow copy, made without __init__ (copy.copy(entry) per exported entry)."""
+        copied = object.__new__(type(self))
+        copied.__dict__.update(self.__dict__)
+        return copied
 
     def validate(self) -> DiaryEntry:
         """Return self, or raise DiaryError naming the first bad field and its fix."""
@@ -72,9 +79,8 @@ class DiaryEntry:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DiaryEntry:
         """Build and validate an entry from plain data; unknown keys are an error."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
+        if not _KNOWN.issuperset(data):
+            unknown = sorted(data.keys() - _KNOWN)
             raise DiaryError(f"unknown field {unknown[0]}; remove it or check its spelling")
         if "misaligned_response" not in data:
             raise DiaryError("misaligned_response is missing; describe the response")
@@ -94,7 +100,8 @@ class DiaryEntry:
         return str(self.profile.get("name", "")) if self.profile else ""
 
 
-_FIELD_NAMES = tuple(f.name for f in fields(DiaryEntry))
+FIELD_NAMES = _FIELD_NAMES = tuple(f.name for f in fields(DiaryEntry))  # in as_dict() order
+_KNOWN = frozenset(_FIELD_NAMES)
 
 
 def _copy(value: Any) -> Any:
@@ -105,8 +112,9 @@ def _copy(value: Any) -> Any:
     return value
 
 
+_OUTCOME_OR_NONE = OUTCOMES + ("",)
 _TEXT = ("misaligned_response", "initial_prompting", "intuitive_intervention", "outcome_note",
-         "model", "session_id", "pseudonym", "id", "created_at", "updated_at")
+         "model", "session_id", "pseudonym", "participant_id", "id", "created_at", "updated_at")
 
 
 def _problem(entry: DiaryEntry) -> str | None:
@@ -124,7 +132,7 @@ def _problem(entry: DiaryEntry) -> str | None:
             return f"{name} {value!r} is not an ISO 8601 time; use 2026-11-27T10:15:30Z"
     if not ID_PATTERN.match(entry.id):
         return f"id {entry.id!r} is not like 20261127T101530-a3f9c2; let coalign make it"
-    if entry.final_outcome not in OUTCOMES + ("",):
+    if entry.final_outcome not in _OUTCOME_OR_NONE:
         return f"final_outcome {entry.final_outcome!r} is unknown; use one of {', '.join(OUTCOMES)}"
     if not isinstance(entry.consent, bool):
         return "consent must be true or false; write it without quotes"

@@ -22,7 +22,7 @@ def entry_from_exchange(prompt_text: str, response_text: str,
                         message_meta: dict[str, Any] | None = None,
                         later_events: Iterable[dict[str, Any]] = (), *,
                         model: str = "", session_id: str = "",
-                        message_ids: Sequence[int] = (), pseudonym: str = "P01",
+                        message_ids: Sequence[int] = (), pseudonym: str = "",
                         consent: bool = False,
                         context: Sequence[dict[str, str]] = ()) -> DiaryEntry:
     """A draft entry with the paper's four fields filled from plain transcript data."""
@@ -36,7 +36,7 @@ def entry_from_exchange(prompt_text: str, response_text: str,
         interventions=events,
         values_at_risk=_values(mark),
         marks=[_mark(mark)] if _mark(mark) else [],
-        profile=_profile(meta.get("profile")),
+        profile=profile_fields(meta.get("profile")),
         model=model, session_id=str(session_id), message_ids=[int(i) for i in message_ids],
         pseudonym=pseudonym, consent=consent,
         transcript=[*({"role": str(t["role"]), "content": str(t["content"])} for t in context),
@@ -83,7 +83,7 @@ def _mark(mark: dict[str, Any]) -> dict[str, str]:
     return kept if any(kept.values()) else {}
 
 
-def _profile(profile: Any) -> dict[str, str]:
+def profile_fields(profile: Any) -> dict[str, str]:
     """Name, source and commit only: a profile's file path may reveal a home folder."""
     if not isinstance(profile, dict):
         return {}

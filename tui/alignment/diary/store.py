@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import builtins
+import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable
 
 import tomli_w
 
+import tui.alignment.diary.toml_read as toml_read
 from tui.alignment.diary.entry import ID_PATTERN, OUTCOMES, DiaryEntry, DiaryError, now_iso
+from tui.alignment.diary.participant import PARTICIPANT_FILE, conflict_problem
 from tui.alignment.files import fsync_dir, remove_stale_temp_files, write_atomic
 
 SUFFIX = ".toml"
@@ -38,10 +40,12 @@ class DiaryFilter:
 
 @dataclass
 class DiaryStore:
-    """A folder of diary entries, `<id>.toml` each; broken files are reported and skipped."""
+    """A folder of diary entries, `<id>.toml` each; broken files are reported and skipped.
+    stamp, when set, puts the participant (id, pseudonym, consent) on each entry saved."""
 
     folder: Path
     problems: list[str] = field(default_factory=list)
+    stamp: Callable[[DiaryEntry], None] | None = None
 
     def __post_init__(self) -> None:
         self.folder = Path(self.folder)
@@ -53,6 +57,8 @@ class DiaryStore:
 
     def add(self, entry: DiaryEntry) -> DiaryEntry:
         """Save a new entry; returns it once it is safely on disk."""
+        if self.stamp is not None:
+            self.stamp(entry)
         entry.validate()
         if self.path_to(entry.id).exists():
             raise DiaryError(f"diary entry {entry.id} already exists; use update")
@@ -64,6 +70,8 @@ class DiaryStore:
         if not self.path_to(entry.id).exists():
             raise DiaryError(f"no diary entry {entry.id}; use add")
         entry.updated_at = now_iso()
+        if self.stamp is not None:
+            self.stamp(entry)
         entry.validate()
         write_atomic(self.path_to(entry.id), dumps(entry))
         return entry
@@ -87,7 +95,7 @@ class DiaryStore:
         entries = []
         if self.folder.is_dir():
             remove_stale_temp_files(self.folder)
-        for path in self._files():
+        for path in self.entry_files():
             try:
                 entry = read_entry(path)
             except DiaryError as exc:
@@ -97,25 +105,13 @@ class DiaryStore:
                 entries.append(entry)
         return entries
 
-    def _files(self) -> builtins.list[Path]:  # `list` here is the method above
+    def entry_files(self) -> builtins.list[Path]:  # `list` here is the method above
+        """The entry files, broken ones included (not the participant file)."""
         if not self.folder.is_dir():
             return []
-        return sorted(p for p in self.folder.glob(f"*{SUFFIX}") if not p.name.startswith("."))
-
-
-def load_folders(paths: Iterable[Path | str], problems: list[str] | None = None,
-                 where: DiaryFilter | None = None) -> list[DiaryEntry]:
-    """Every entry from several participants' folders, deduplicated by id, sorted by id."""
-    merged: dict[str, DiaryEntry] = {}
-    for folder in paths:
-        store = DiaryStore(Path(folder))
-        for entry in store.list(where):
-            kept = merged.get(entry.id)
-            if kept is None or entry.updated_at > kept.updated_at:
-                merged[entry.id] = entry
-        if problems is not None:
-            problems.extend(store.problems)
-    return [merged[key] for key in sorted(merged)]
+        return sorted((p for p in self.folder.glob(f"*{SUFFIX}")
+                       if not p.name.startswith(".") and p.name != PARTICIPANT_FILE),
+                      key=_name)  # one folder: by name, as Path order would, but faster
 
 
 def dumps(entry: DiaryEntry) -> str:
@@ -126,13 +122,41 @@ def dumps(entry: DiaryEntry) -> str:
 def read_entry(path: Path) -> DiaryEntry:
     """Load one file, or raise DiaryError('path: one-line reason')."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = read_bytes(path).decode("utf-8")
+        if "\r" in text:  # universal newlines, as a text-mode read gives them
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if problem := conflict_problem(text):
+            raise DiaryError(problem)
+        data = toml_read.loads(text)  # rtoml, with tomllib's acceptance and messages
         if path.stem != data.get("id"):
             raise DiaryError(f"id {data.get('id')!r} differs from the file name; rename one")
         return DiaryEntry.from_dict(data)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, DiaryError) as exc:
+    except (OSError, UnicodeDecodeError, toml_read.TOMLDecodeError, DiaryError) as exc:
         reason = str(exc).removeprefix(f"diary entry {path.stem}: ")
         raise DiaryError(f"{path}: {reason}") from None
+
+
+_O_READ = os.O_RDONLY | getattr(os, "O_BINARY", 0)  # Windows: no newline translation
+
+
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes by os.read (for a small file, half the time of open().read()); an
+    error is raised as open() raises it, naming the file."""
+    fd = os.open(path, _O_READ)
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+    except OSError:  # a folder, say: open() words the error with the file's name
+        with open(path, "rb") as handle:
+            return handle.read()
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
+def _name(path: Path) -> str:
+    return path.name
 
 
 def _no_none(value: Any) -> Any:

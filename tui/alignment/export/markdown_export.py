@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itertools import groupby
+from operator import itemgetter
 from typing import IO, Callable, Iterable
 
 from tui.alignment.diary.entry import DiaryEntry
@@ -42,16 +43,18 @@ def entry_markdown(entry: DiaryEntry) -> str:
 
 def write_markdown(entries: Iterable[DiaryEntry], handle: IO[str],
                    tick: Callable[[], None] = lambda: None) -> int:
-    """Write the report; entries are grouped by pseudonym, oldest first within each."""
-    ordered = sorted(entries, key=lambda e: (e.pseudonym, e.id))
+    """Write the report; entries are grouped by pseudonym, oldest first within each. Each
+    entry is rendered as it comes, so only the sections are held until they are sorted."""
+    sections = sorted(((entry.pseudonym, entry.id, entry_markdown(entry)) for entry in entries),
+                      key=itemgetter(0, 1))
     handle.write("# Misalignment Diary\n")
     count = 0
-    for pseudonym, group in groupby(ordered, key=lambda e: e.pseudonym):
+    for pseudonym, group in groupby(sections, key=itemgetter(0)):
         items = list(group)
         noun = "entry" if len(items) == 1 else "entries"
         handle.write(f"\n## {pseudonym} ({len(items)} {noun})\n")
-        for entry in items:
-            handle.write("\n" + entry_markdown(entry))
+        for _pseudonym, _id, section in items:
+            handle.write("\n" + section)
             count += 1
             tick()
     return count

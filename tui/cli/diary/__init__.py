@@ -6,13 +6,13 @@ import argparse
 from collections.abc import Callable
 
 from tui.alignment.diary import DiaryError
-from tui.cli.diary import entries, export
+from tui.cli.diary import consent, edit, entries, export
 from tui.output.terminal import err
 from tui.paths import Paths, default_paths
 
 Handler = Callable[[argparse.Namespace, Paths], int]
 # Each module registers its actions and returns {action name: handler}.
-_MODULES = (entries, export)
+_MODULES = (entries, edit, export, consent)
 
 
 def add_diary_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
