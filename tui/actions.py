@@ -81,6 +81,12 @@ ACTIONS: tuple[Action, ...] = (
            short="Override"),
     Action("profile", "f3", "Profile", "profile",
            "Show, switch or edit the value profile", args="[NAME|list|show|set KEY=VALUE]"),
+    Action("ground", "alt+g", "Ground in your library", "ground",
+           "Ground the next answers in your own library (PDFs, notes, BibTeX), cited as [1], "
+           "[2], or stop; for this session", args="[on|off]", short="Ground"),
+    Action("model", "alt+m", "Switch model", "model",
+           "Switch to another model (`coalign models` lists them); it loads in the "
+           "background and the conversation goes on", args="[NAME]", short="Model"),
     Action("prompt", "ctrl+l", "Prompt library", "prompt",
            "Send a prompt of the shared library (its {placeholders} filled in); the use is "
            "recorded", args="[NAME [VALUE | VALUE …] [KEY=VALUE …]]", short="Prompts"),

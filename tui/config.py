@@ -38,8 +38,9 @@ class Config:
     temperature: float = 0.7
     max_tokens: int = 512
     profile: str | None = None  # value profile name; None: the neutral one
-    pseudonym: str = "P01"  # what diary entries carry: never a real name
-    consent: bool = False  # whether diary entries may be exported for a study
+    pseudonym: str = ""  # seeds the diary's participant file: never a real name
+    consent: bool = False  # seeds it too: whether diary entries may be exported for a study
+    diary_dir: str | None = None  # the diary folder (default data/diary), e.g. a study clone
     theme: str = "textual-dark"
     keymap: dict[str, str] = field(default_factory=dict)
     backend: str = "local"  # "local": a GGUF file here; "openai": an OpenAI-compatible server
@@ -50,6 +51,7 @@ class Config:
     request_timeout: float = 120.0  # seconds the server may stay silent before it is given up
     bibliographies: tuple[str, ...] = ()  # your .bib files: the panel checks citations in them
     chat_format: str | None = None  # llama-cpp-python chat format for every local model
+    model_dirs: tuple[str, ...] = ()  # more folders of GGUF files for `coalign models` to list
 
     def with_overrides(self, **values: Any) -> Config:
         """A copy with the given non-None values replaced (command-line flags), each checked
@@ -118,7 +120,7 @@ def _number(value: float) -> str:
 
 
 def _expected(name: str) -> str:
-    if name == "bibliographies":
+    if name in ("bibliographies", "model_dirs"):
         return "a list of file paths in quotes"
     if name == "keymap":
         return 'a table of action = "key" lines'
@@ -132,7 +134,7 @@ def _expected(name: str) -> str:
 
 def _type_ok(name: str, value: Any) -> bool:
     expected = {f.name: f.type for f in fields(Config)}[name]
-    if name == "bibliographies":
+    if name in ("bibliographies", "model_dirs"):
         return isinstance(value, list) and all(isinstance(item, str) for item in value)
     if name == "keymap":
         return isinstance(value, dict)  # its entries are checked one by one

@@ -13,8 +13,11 @@ from tui.cli.ask import add_ask_parser
 from tui.cli.diary import add_diary_parser, cmd_diary
 from tui.cli.flags import engine_options, overrides
 from tui.cli.history import add_history_parser, cmd_history
+from tui.cli.library import add_library_parser, cmd_library
+from tui.cli.models import add_models_parser
 from tui.cli.profile import add_profile_parser, cmd_profile
 from tui.cli.prompt import add_prompt_parser, cmd_prompt
+from tui.cli.study import add_study_parser, cmd_study
 from tui.cli.usage import add_usage_parser, cmd_usage
 from tui.errors import CoalignError
 from tui.output.terminal import err
@@ -31,18 +34,34 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("tui", parents=[engine], help="the full-screen app (the default)")
     commands.add_parser("chat", parents=[engine], help="a plain line REPL with the same actions")
     add_ask_parser(commands, engine)
-    commands.add_parser("models", parents=[engine], help="list the models coalign can find")
+    add_models_parser(commands, engine)
     add_usage_parser(commands)
     commands.add_parser("doctor", parents=[engine],
                         help="report the llama.cpp build, the model, config and data dirs")
     add_profile_parser(commands)
     add_prompt_parser(commands)
     add_diary_parser(commands)
+    add_library_parser(commands)
+    add_study_parser(commands)
     bench = commands.add_parser("bench", help="measure speed: raw loop, engine, TUI, start-up")
     bench.add_argument("--model", type=Path, default=None, help="GGUF file (default: bundled)")
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.add_argument("--turns", type=int, default=20)
     bench.add_argument("--presses", type=int, default=200)
+    bench.add_argument("--native", type=Path, default=None, metavar="LLAMA_BENCH",
+                       help="llama.cpp's llama-bench binary: native tg/pp in every round and "
+                       "the ratios to it (README: Speed)")
+    bench.add_argument("--contention", action="store_true",
+                       help="run every round again with a CPU-bound process on one core")
+    bench.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
+    bench.add_argument("--tokens", type=int, default=256, help="tokens generated per run")
+    bench.add_argument("--threads", type=int, default=None,
+                       help="llama.cpp threads, native too (default: every core)")
+    bench.add_argument("--diary", type=int, default=None, metavar="N",
+                       help="only time diary export: N entries in 12 folders on disk")
+    bench.add_argument("--library", action="store_true",
+                       help="only the library: index 1,000 documents, time queries and the "
+                       "first token of a grounded answer")
     add_history_parser(commands)
     return parser
 
@@ -70,7 +89,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from tui.application.startup import start
     from tui.cli.ask import cmd_ask as ask
 
-    return ask(args, start(overrides(args)))
+    return ask(args, start(overrides(args), keep_state_at_quit=False))
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -88,13 +107,17 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from tui.bench.run import main as bench_main
 
-    return bench_main(args.model, args.json, args.turns, args.presses)
+    return bench_main(args.model, args.json, args.turns, args.presses, diary=args.diary,
+                      library=args.library, native_binary=args.native,
+                      contended=args.contention, rounds=args.rounds, tokens=args.tokens,
+                      threads=args.threads)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "tui": cmd_tui, "chat": cmd_chat, "ask": cmd_ask, "models": cmd_models,
     "doctor": cmd_doctor, "usage": cmd_usage, "history": cmd_history,
     "profile": cmd_profile, "prompt": cmd_prompt, "diary": cmd_diary, "bench": cmd_bench,
+    "study": cmd_study, "library": cmd_library,
 }
 
 

@@ -24,8 +24,8 @@ def test_one_bad_entry_is_one_line_and_the_rest_of_the_table_is_kept(tmp_path: P
         '"ctrl+r"; keeping its default key (ctrl+r)',
         f"{path}:4: 'keymap.bogus': no action is called 'bogus' (actions: send, help, stop, "
         "mark, assumptions, confidence, retry, rewind, previous-answer, next-answer, branches, "
-        "fork, diary, diary-list, pause, resume, guide, override-limits, profile, prompt, "
-        "new-session, open-session, copy-answer, quit); remove the line",
+        "fork, diary, diary-list, pause, resume, guide, override-limits, profile, ground, "
+        "model, prompt, new-session, open-session, copy-answer, quit); remove the line",
         f"{path}:6: 'keymap.mark' = \"ctlr+m\": 'ctlr' is not a modifier (ctrl, alt, shift, "
         "meta, super, hyper); keeping its default key (f2)",
         f"{path}:7: 'keymap.help' = \"a\": 'a' is needed for typing in the prompt: add ctrl+ or "

@@ -24,6 +24,7 @@ from tui.actions import ACTIONS
 from tui.alignment.diary.store import DiaryStore
 from tui.alignment.store import Store
 from tui.application.diary import DiaryRecorder
+from tui.application.model_switch import ModelSwitcher
 from tui.application.profiles import open_library
 from tui.application.service import ChatService
 from tui.application.startup import Startup
@@ -87,6 +88,21 @@ def paused(service: ChatService) -> None:
     service.pause(None, "need a break")
 
 
+def with_a_library(service: ChatService) -> None:
+    """The same files (one folder for every front end), each indexed in its own data dir."""
+    from tests.fixtures.library import make_library
+    from tui.alignment.library.index import LibraryIndex
+    from tui.alignment.library.ingest import add_paths
+    from tui.application.grounding import Grounder
+
+    data = Path(service.store.path).parent
+    files = make_library(data.parents[1] / "shared-library")
+    path = data / "library.sqlite3"
+    add_paths(LibraryIndex(path), [files["bib"].parent], "default")
+    service.grounder = Grounder(path)
+    one_exchange(service)
+
+
 @dataclass(frozen=True)
 class Case:
     """Slash lines to run after a setup; `cli` when the CLI has the same action."""
@@ -118,6 +134,9 @@ CASES = [
     Case("guide", ("/guide",), setup=marked),
     Case("override-limits", ("/override",)),
     Case("profile", ("/profile group2-plurality", "/send which sources?")),
+    Case("ground", ("/ground on", "/send how many cassette tapes are in the Lagos archive?"),
+         setup=with_a_library),
+    Case("model", ("/model second-model", "/send which model answers now?")),
     Case("prompt", ("/prompt ethics-check We interview nurses.", "/prompt short-answer")),
     Case("new-session", ("/new", "/send a fresh start")),
     Case("open-session", ("/open 1", "/send back to the first"), setup=two_sessions),
@@ -128,6 +147,24 @@ CASES = [
 
 def test_every_registry_action_has_a_case() -> None:
     assert sorted(case.action for case in CASES) == sorted(action.id for action in ACTIONS)
+
+
+class NamedFakeEngine(FakeEngine):
+    """The fake engine under the name /model asked for (what answers record)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"An answer from {name}.")
+        self.name = name
+
+    def start_loading(self, on_progress: Callable[[float], None] | None = None) -> None:
+        super().start_loading(on_progress)
+        assert self.info is not None
+        self.info.name = self.name
+
+
+def named_model(_config: Config, name: str | None, _paths: Paths) -> tuple[FakeEngine, None]:
+    """Stands in for start-up's open_engine when /model switches."""
+    return NamedFakeEngine(name or "unnamed"), None
 
 
 @dataclass
@@ -147,6 +184,7 @@ class World:
                                    "sys", open_library(paths))
         self.service.set_profile(self.service.profiles.default() if self.service.profiles
                                  else None)
+        self.service.models = ModelSwitcher(self.service, Config(), paths, opener=named_model)
         self.diary = DiaryRecorder(self.service, DiaryStore(paths.diary_dir), "P07", True)
         self.paths = paths
 
@@ -176,7 +214,7 @@ def stored(world: World) -> dict[str, Any]:
     if "pause" in state:
         state["pause"] = "set"  # its times differ by when each front end ran
     diary = [{k: v for k, v in asdict(entry).items()
-              if k not in ("id", "created_at", "updated_at")}
+              if k not in ("id", "created_at", "updated_at", "participant_id")}  # random
              for entry in world.diary.store.list()]
     for entry in diary:
         entry["interventions"] = [{k: v for k, v in e.items() if k != "at"}

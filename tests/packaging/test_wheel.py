@@ -86,7 +86,8 @@ def test_wheel_ships_every_profile_and_its_control_vectors(wheel_names: set[str]
 
 
 def test_wheel_ships_the_models_registry_template(wheel_names: set[str]) -> None:
-    assert {"tui/shipped/models/models.toml", "tui/shipped/models/README.md"} <= wheel_names
+    assert {"tui/shipped/models/models.toml", "tui/shipped/models/catalogue.toml",
+            "tui/shipped/models/README.md"} <= wheel_names
 
 
 def test_wheel_has_every_package_under_tui(wheel_names: set[str]) -> None:

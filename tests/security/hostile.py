@@ -114,6 +114,7 @@ class Planted:
     answer_id: int
     entry_id: str
     hostile_profile: str  # the name of a valid profile whose file name is hostile
+    library: Path | None = None  # the researcher's files, hostile, indexed in the home
 
 
 def _profiles(lab: Path) -> str:
@@ -172,6 +173,8 @@ def _diary(paths: Paths, participant: Path) -> str:
     (paths.diary_dir / "20261201T000000-abcdef.toml").write_text(tomli_w.dumps(
         {"id": "20261201T000000-abcdef", "misaligned_response": "x", HOSTILE: 1}))
     (participant / "usage").mkdir(parents=True)
+    (participant / "participant.toml").write_text(tomli_w.dumps(  # a hostile pseudonym
+        {"participant_id": "0123456789abcdef", "pseudonym": HOSTILE, "consent": True}))
     record = {"schema": 1, "pseudonym": HOSTILE, "day": HOSTILE,
               "profiles": {HOSTILE: {"requests": 1, "tokens": 5}}}
     (participant / "usage" / "2026-12-01.toml").write_text(tomli_w.dumps(record))
@@ -188,6 +191,27 @@ def _csv(path: Path) -> None:
         writer.writerow([HOSTILE, "misaligned", HOSTILE, ""])
         writer.writerow([HOSTILE, HOSTILE, HOSTILE, ""])
         writer.writerow([HOSTILE, "aligned", "", HOSTILE])
+
+
+def _library(paths: Paths, folder: Path) -> Path:
+    """Library files of hostile text (a note, a .bib, a PDF that is none), indexed."""
+    from tui.alignment.library.index import LibraryIndex
+    from tui.alignment.library.ingest import add_paths
+
+    clean = HOSTILE.replace("\x00", "")
+    folder.mkdir(parents=True)
+    (folder / f"{HOSTILE_NAME}.md").write_text(
+        f"---\ntitle: {MARKUP} {clean}\nkeywords: [{clean}]\n---\n{HOSTILE}\n\n"
+        f"The innocent archive of {MARKUP} holds tapes.\n", encoding="utf-8")
+    (folder / "refs.bib").write_text(
+        f"@article{{k1, author = {{{clean}}}, title = {{{MARKUP} tapes}}, year = {{2001}},\n"
+        f"  abstract = {{{clean} archive tapes}}, file = {{:{HOSTILE_NAME}.pdf:PDF}}}}\n",
+        encoding="utf-8")
+    (folder / f"{HOSTILE_NAME}.pdf").write_bytes(f"%PDF-1.4 {clean}".encode())
+    index = LibraryIndex(paths.library_database)
+    add_paths(index, [folder], "default")
+    index.close()
+    return folder
 
 
 def plant(home: Path) -> Planted:
@@ -210,8 +234,9 @@ def plant(home: Path) -> Planted:
     entry_id = _diary(paths, participant)
     csv_file = home.parent / f"import {HOSTILE_NAME}.csv"
     _csv(csv_file)
+    library = _library(paths, home.parent / "library")
     return Planted(home, paths, home.parent / "lab", participant, csv_file, session_id,
-                   answer_id, entry_id, hostile_profile)
+                   answer_id, entry_id, hostile_profile, library)
 
 
 def run_in_thread(target: object, timeout: float = 60) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import io
+import shlex
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,12 +64,22 @@ class Run:
     argv: Callable[[Planted, Path], list[str]]
     shows: bool = True  # the output must show planted text (its Rich markup, literally)
     fake_model: bool = False  # the hostile model stands in for the engine
+    env: tuple[tuple[str, str], ...] = ()  # variables set while it runs ($EDITOR, say)
 
 
 ARG = HOSTILE.replace("\x00", "")  # what a command line can hold: anything but NUL
 
 
 CHAT_KEYS = "/open\r/help\rhello\r/copy\r/profile list\r/diaries\r/quit\r"
+
+
+# `diary edit`'s editor: writes an outcome of hostile text, which the check refuses (quoted).
+EDITOR = (f"{sys.executable} -c " + shlex.quote(
+    "import sys, tomllib, tomli_w; path = sys.argv[1]; data = tomllib.load(open(path, 'rb'))"
+    f"; data['final_outcome'] = {ARG!r}; open(path, 'w').write(tomli_w.dumps(data))"))
+
+
+NO_HUB = (("HF_ENDPOINT", "http://127.0.0.1:9"),)  # `models pull` reaches nothing
 
 
 def _lab(name: str) -> Callable[[Planted, Path], list[str]]:
@@ -80,8 +92,15 @@ RUNS = [
     Run("ask", lambda p, _t: ["ask", "--model", f"/nowhere/{HOSTILE_NAME}.gguf", "hi"],
         shows=True),  # config and model warnings
     Run("chat", lambda p, _t: ["chat"], fake_model=True),
-    Run("models", lambda p, _t: ["models"]),
-    Run("models", lambda p, _t: ["models", "--model", f"/nowhere/{HOSTILE_NAME}.gguf"]),
+    Run("models list", lambda p, _t: ["models"]),
+    Run("models list", lambda p, _t: ["models", "list", "--model",
+                                      f"/nowhere/{HOSTILE_NAME}.gguf"]),
+    Run("models show", lambda p, _t: ["models", "show", f"loose {HOSTILE_NAME}"],
+        shows=False),  # the planted file is no real GGUF: its name, cleaned, in the error
+    Run("models show", lambda p, _t: ["models", "show", ARG]),
+    Run("models pull", lambda p, _t: ["models", "pull", ARG], env=NO_HUB),
+    Run("models pull", lambda p, _t: ["models", "pull", "qwen2.5-1.5b"], shows=False,
+        env=NO_HUB),  # cannot reach it: one line
     Run("usage", lambda p, _t: ["usage"]),
     Run("usage", lambda p, _t: ["usage", "--from", str(p.participant), str(p.paths.diary_dir),
                                 str(p.home.parent / HOSTILE_NAME)]),
@@ -129,6 +148,31 @@ RUNS = [
         "diary", "export", "--format", f, "--pseudonymise", "--from", str(p.participant),
         "--from", str(p.paths.diary_dir), "-o", str(t / f"{HOSTILE_NAME}.{f}")], shows=False)
       for f in FORMATS],
+    Run("diary consent", lambda p, _t: ["diary", "consent"], shows=False),  # own: no markup
+    Run("diary consent", lambda p, _t: ["diary", "consent", "withdraw", "--keep-entries"],
+        shows=False),
+    Run("diary list", lambda p, _t: ["diary", "list", "--from", str(p.participant),
+                                     "--from", str(p.paths.diary_dir)]),
+    Run("diary edit", lambda p, _t: ["diary", "edit", p.entry_id], shows=False,
+        env=(("VISUAL", ""), ("EDITOR", "true"))),  # no change
+    Run("diary edit", lambda p, _t: ["diary", "edit", p.entry_id],
+        env=(("VISUAL", ""), ("EDITOR", EDITOR))),  # refused, and the draft kept
+    Run("diary edit", lambda p, _t: ["diary", "edit", ARG]),
+    Run("diary add", lambda p, _t: ["diary", "add", "--session", str(p.session_id),
+                                    "--message", str(p.answer_id)], shows=False),
+    Run("study summary", lambda p, _t: ["study", "summary", "--from", str(p.participant),
+                                        "--from", str(p.paths.diary_dir)]),
+    Run("study summary", lambda p, _t: ["study", "summary", "--json", "--from",
+                                        str(p.participant), "--from", str(p.paths.diary_dir)]),
+    Run("library add", lambda p, _t: ["library", "add", str(p.library)], shows=False),
+    Run("library add", lambda p, _t: ["library", "add", ARG, "--discipline", ARG]),
+    Run("library list", lambda p, _t: ["library", "list"]),
+    Run("library show", lambda p, _t: ["library", "show", "1"]),
+    Run("library show", lambda p, _t: ["library", "show", ARG]),
+    Run("library search", lambda p, _t: ["library", "search", "innocent", "archive"]),
+    Run("library search", lambda p, _t: ["library", "search", ARG, "--profile", ARG]),
+    Run("library reindex", lambda p, _t: ["library", "reindex", "--all"], shows=False),
+    Run("library remove", lambda p, _t: ["library", "remove", ARG]),
     Run("history list", lambda p, _t: ["history", "list"]),
     Run("history search", lambda p, _t: ["history", "search", "innocent"]),
     Run("history search", lambda p, _t: ["history", "search", ARG], shows=False),
@@ -162,6 +206,8 @@ def test_every_command_over_hostile_text_writes_nothing_that_drives_the_terminal
         if run.command == "chat":
             pipe_prompts.send_text(CHAT_KEYS)
         with monkeypatch.context() as patch:
+            for name, value in run.env:
+                patch.setenv(name, value)
             if run.fake_model:
                 patch.setattr("tui.application.startup.open_engine", hostile_engine)
             try:
@@ -211,6 +257,8 @@ def slash_lines(planted: Planted) -> dict[str, list[str]]:
         "override": ["/override"],
         "profile": ["/profile", "/profile list", "/profile show", "/profile osc-top",
                     "/profile hostile-values", "/profile rich", "/profile set title=x"],
+        "model": ["/model", f"/model {MARKUP}"],  # the list holds the planted names
+        "ground": ["/ground on", "innocent archive tapes", f"/ground {MARKUP}", "/ground"],
         "prompt": ["/prompt", f"/prompt lit {MARKUP} topic={MARKUP}", f"/prompt lit {MARKUP}",
                    "a topic asked for", "/prompt nothing-like-it"],
         "new": ["/new"],

@@ -24,3 +24,10 @@ def strip_control(text: str) -> str:
     """Remove terminal escape sequences, control characters (a lone CR too) and bidi
     controls, keeping tabs, newlines and every other printable character."""
     return _CONTROLS.sub("", _ESCAPES.sub("", text.replace("\r\n", "\n")))
+
+
+def counted(number: int, noun: str, plural: str = "") -> str:
+    """'1 entry', '2 entries', '0 passages': the number with its noun agreeing."""
+    if number == 1:
+        return f"1 {noun}"
+    return f"{number:,} {plural or noun + 's'}"

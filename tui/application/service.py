@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from tui.alignment.conversation import Message, Role, Session, Status, chat_messages
 from tui.alignment.engagement import Engagement, Pause
@@ -21,11 +22,16 @@ from tui.alignment.profiles.schema import Profile
 from tui.alignment.store import Store
 from tui.alignment.text import strip_control
 from tui.alignment.usage import LimitStatus, UsageTotals
+from tui.application import resume
 from tui.application.engagement import EngagementRules
+from tui.application.grounding import Grounder
 from tui.application.steering import control_vector_uses, told_record
 from tui.application.turn import Turn
 from tui.engine.base import Engine, SamplingSettings
 from tui.errors import ActionRefused
+
+if TYPE_CHECKING:
+    from tui.application.model_switch import ModelSwitcher
 
 TITLE_LENGTH = 60
 
@@ -66,12 +72,14 @@ class ChatService:
         self.session: Session | None = None
         self.profiles = profiles
         self.bibliographies: tuple[str, ...] = ()  # the user's .bib files, for citation checks
+        self.grounder = Grounder()  # the library answers are grounded in (issue 16)
         self.profile: ProfileEntry | None = None
         self.rules = EngagementRules(store, lambda: self.active_profile,
                                      session=lambda: self.session_id)
         self.turn_listeners: list[Callable[[Turn], None]] = []  # called as each answer ends
         self.diary_subject_id: int | None = None  # the answer a rewind or switch left behind
         self.profile_change: dict[str, object] | None = None  # picked up by the last send
+        self.models: ModelSwitcher | None = None  # /model: set by start-up (model_switch.py)
 
     @property
     def active_profile(self) -> Profile | None:
@@ -198,6 +206,7 @@ class ChatService:
 
     def new_session(self) -> None:
         """Start afresh; the session row is created with the first message."""
+        resume.leaving(self)  # the KV cache of the session left is saved for its return
         self.session = None
 
     def open_session(self, session_id: int) -> Session:
@@ -206,6 +215,7 @@ class ChatService:
             session = self.store.session(session_id)
         except KeyError:
             raise ActionRefused(f"no session {session_id}; /open alone lists them") from None
+        resume.leaving(self)  # (the same session: its cache is saved once, then only touched)
         self.store.set_head(session.id, session.head_id)
         self.session = self.store.session(session_id)
         return self.session
@@ -282,13 +292,16 @@ class ChatService:
                 extra: list[dict[str, str]] | None = None) -> Turn:
         assert self.session is not None
         system_prompt, settings = self.told()
+        system_prompt, grounded = self.grounder.ground(user.content, self.active_profile,
+                                                       system_prompt)
         told = told_record(system_prompt, settings)
         if extra:  # sent after the conversation (a retry's feedback): part of what it was told
             told["after_conversation"] = [dict(message) for message in extra]
         answer = self.store.add_message(
             self.session.id, user.id, Role.ASSISTANT, "", Status.STREAMING,
             model=self._model_label(),
-            meta={"pid": os.getpid(), **self._profile_record(), "told": told, **(meta or {})},
+            meta={"pid": os.getpid(), **self._profile_record(), "told": told, **grounded,
+                  **(meta or {})},
         )
         messages = chat_messages(system_prompt, history) + (extra or [])
         generation = self.engine.generate(messages, settings)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 from dataclasses import dataclass, field
 
-from tui.alignment.diary.store import DiaryStore
 from tui.alignment.profiles.library import ProfileEntry, ProfileLibrary
 from tui.alignment.store import Store, open_store
+from tui.application import resume
 from tui.application.diary import DiaryRecorder
+from tui.application.participant import ParticipantKeeper
 from tui.application.profiles import open_library
 from tui.application.service import ChatService
+from tui.application.usage import machine_id
 from tui.config import DEFAULT_SYSTEM_PROMPT, Config, EngineOverrides, load_config
 from tui.engine.base import Engine, SamplingSettings, UnavailableEngine
 from tui.engine.model_files import ModelChoice, resolve_model
@@ -55,13 +58,16 @@ def open_engine(
             api_key_env=config.api_key_env, connect_timeout=config.connect_timeout,
             request_timeout=config.request_timeout,
         ), None
-    choice = resolve_model(model_flag, config.model, paths.user_models_dir)
+    from tui.application.models import search_dirs
+
+    choice = resolve_model(model_flag, config.model, paths.user_models_dir, search_dirs(config))
     from tui.engine.llama import LlamaEngine  # imports llama_cpp: only when a model is used
 
     return LlamaEngine(
         choice.path, n_ctx=config.context, n_threads=config.threads,
         n_gpu_layers=config.gpu_layers, seed=config.seed,
         chat_format=config.chat_format or choice.chat_format, warnings=choice.warnings,
+        state_dir=paths.kv_cache_dir,  # saved KV caches: resumed sessions start at once
     ), choice
 
 
@@ -94,12 +100,14 @@ def _starting_profile(
     return library.default()
 
 
-def start(overrides: EngineOverrides | None = None, paths: Paths | None = None) -> Startup:
+def start(overrides: EngineOverrides | None = None, paths: Paths | None = None,
+          keep_state_at_quit: bool = True) -> Startup:
     """Load config, open history, pick the model and start loading it in the background.
 
     Raises DataDirError or HistoryError (one line each) when history cannot be stored; a
     damaged history moved aside and model problems become notices (and an engine that
-    reports them), so interfaces can show them and keep running.
+    reports them), so interfaces can show them and keep running. keep_state_at_quit saves
+    the conversation's KV cache at exit, for an instant resume.
     """
     paths = paths or default_paths()
     overrides = EngineOverrides(**(overrides or {}))
@@ -114,13 +122,25 @@ def start(overrides: EngineOverrides | None = None, paths: Paths | None = None) 
     try:
         engine, choice = open_engine(config, model_flag, paths)
     except CoalignError as exc:
-        notices.append(str(exc))
+        notices.append(str(exc))  # no model at all: how to pull one (model_files.NO_MODEL)
         engine = UnavailableEngine(exc)
+    from tui.application.model_switch import ModelSwitcher
+    from tui.application.models import fit_warning
+
+    if choice is not None and (too_big := fit_warning(choice.path, config.context)):
+        notices.append(too_big)  # said before the model loads, which it still tries
     engine.start_loading()
     settings = SamplingSettings(config.temperature, config.max_tokens, config.seed)
     profiles = open_library(paths)
     service = ChatService(store, engine, settings, DEFAULT_SYSTEM_PROMPT, profiles)
+    if keep_state_at_quit:  # not for one-shot `coalign ask`: a large model's cache is big
+        atexit.register(resume.on_quit, service)  # quitting saves the session's KV cache
     service.set_profile(_starting_profile(profiles, config.profile, notices))
     service.bibliographies = config.bibliographies
-    diary = DiaryRecorder(service, DiaryStore(paths.diary_dir), config.pseudonym, config.consent)
+    service.models = ModelSwitcher(service, config, paths)  # /model NAME
+    service.grounder.path = paths.library_database
+    keeper = ParticipantKeeper(paths.diary_dir, config.pseudonym, config.consent,
+                               paths.participant_seen_file)
+    diary = DiaryRecorder(service, keeper.store(), config.pseudonym, config.consent, keeper,
+                          machine_id(paths))
     return Startup(paths, config, service, choice, diary, notices)

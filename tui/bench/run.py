@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import resource
-import statistics
 import sys
 import tempfile
 import time
@@ -16,8 +15,12 @@ from typing import Any
 from tui.alignment.conversation import chat_messages
 from tui.alignment.store import Store
 from tui.application.service import ChatService
+from tui.bench import native
+from tui.bench.resume import resume_times
+from tui.bench.rounds import Native, Probes, measure
 from tui.engine.base import SamplingSettings
-from tui.engine.llama import LlamaEngine
+from tui.engine.llama import THREAD_DEFAULTS, LlamaEngine
+from tui.engine.thread_env import describe
 
 PROMPT = "Write a long essay about the history of bridges."
 SYSTEM = "You are a research assistant."
@@ -73,15 +76,16 @@ def _cold(engine: LlamaEngine) -> None:
     engine.run_on_owner(lambda llm: llm.reset())  # forget the KV cache's prefix
 
 
-def prompt_tok_s(engine: LlamaEngine) -> float:
-    """Prompt evaluation speed on a ~300-token prompt with nothing cached."""
+def prompt_tok_s(engine: LlamaEngine) -> tuple[float, int]:
+    """Prompt evaluation speed on a ~300-token prompt with nothing cached, and its tokens."""
     _cold(engine)
     text = " ".join(f"Note {n}: the survey of {TOPICS[n % len(TOPICS)]} was long."
                     for n in range(30))
     turn = _service(engine, 4).send(text)
     turn.wait()
     stats = turn.generation.stats
-    return stats.prompt_evaluated / stats.prompt_seconds if stats.prompt_seconds else 0.0
+    speed = stats.prompt_evaluated / stats.prompt_seconds if stats.prompt_seconds else 0.0
+    return speed, stats.prompt_evaluated
 
 
 def conversation(engine: LlamaEngine, turns: int) -> dict[str, float]:
@@ -110,37 +114,26 @@ def conversation(engine: LlamaEngine, turns: int) -> dict[str, float]:
             "cold_reeval_s": cold.stats.prompt_seconds, "rewind_new_tokens": new_tokens}
 
 
-def speeds(engine: LlamaEngine, tokens: int, rounds: int) -> dict[str, Any]:
-    """Raw loop, engine and headless TUI, interleaved rounds times: the medians, each run,
-    and the medians of each round's ratios to the raw loop."""
+def speeds(engine: LlamaEngine, tokens: int, rounds: int, reference: Native | None = None,
+           contended: bool = False) -> dict[str, Any]:
+    """Native llama-bench (with reference), the raw loop, the engine, the headless TUI and
+    prompt evaluation, interleaved rounds times (rounds.py): medians, runs and ratios."""
     from tui.bench.tui_driver import tui_tok_s
 
-    runs: dict[str, list[float]] = {"raw": [], "engine": [], "tui": []}
-    ui_cpu: list[float] = []
-    for round_ in range(1, rounds + 1):
-        progress(f"raw loop, engine and TUI, round {round_} of {rounds}")
-        runs["raw"].append(raw_tok_s(engine, tokens))
-        runs["engine"].append(engine_tok_s(engine, tokens))
-        speed, cpu = tui_tok_s(_service(engine, tokens), PROMPT)
-        runs["tui"].append(speed)
-        ui_cpu.append(cpu)
-    result: dict[str, Any] = {f"{name}_tok_s": statistics.median(values)
-                              for name, values in runs.items()}
-    result.update({f"{name}_runs": [round(v, 1) for v in values] for name, values in runs.items()})
-    result["tui_ui_thread_cpu_pct"] = 100 * statistics.median(ui_cpu)
-    # Each round's ratios, then their median: the machine's speed drifts between rounds
-    # (±10 % here), and a ratio within a round cancels most of that.
-    for name in ("engine", "tui"):
-        result[f"{name}_ratio"] = statistics.median(
-            value / raw if raw else float("nan") for value, raw in zip(runs[name], runs["raw"]))
-    return result
+    probes = Probes(raw=lambda: raw_tok_s(engine, tokens),
+                    engine=lambda: engine_tok_s(engine, tokens),
+                    tui=lambda: tui_tok_s(_service(engine, tokens), PROMPT),
+                    prompt=lambda: prompt_tok_s(engine))
+    return measure(probes, reference, tokens, rounds, contended, progress)
 
 
 def run_bench(model: Path, turns: int = 20, presses: int = 200, tokens: int = 256,
               threads: int | None = None, export_count: int = 10_000,
-              rounds: int = 3) -> dict[str, Any]:
+              rounds: int = 3, native_binary: Path | None = None, contended: bool = False,
+              history_tokens: int = 1000) -> dict[str, Any]:
     """Every measurement on one model and one thread count; the app's start-up and memory
-    in a fresh process of its own, as a user starts it."""
+    in a fresh process of its own, as a user starts it. With native_binary (llama-bench),
+    the native reference in every round; with contended, each round again under load."""
     from tui.bench.startup import measure_app
     from tui.bench.tui_driver import export_seconds, measure_key_latency
 
@@ -150,16 +143,23 @@ def run_bench(model: Path, turns: int = 20, presses: int = 200, tokens: int = 25
         os.environ["COALIGN_HOME"] = home
         try:
             progress(f"model load ({model.name}, {threads} threads)")
-            engine = LlamaEngine(model, n_ctx=4096, n_threads=threads, seed=1)
+            engine = LlamaEngine(model, n_ctx=4096, n_threads=threads, seed=1,
+                                 state_dir=Path(home) / "kv-cache")
             engine.wait_loaded()
+            reference = (Native(native.check_binary(native_binary), model, threads)
+                         if native_binary else None)
             try:
-                result: dict[str, Any] = speeds(engine, tokens, rounds)
+                result: dict[str, Any] = speeds(engine, tokens, rounds, reference, contended)
                 progress(f"{presses} key presses while an answer streams")
                 result.update(measure_key_latency(_service(engine, tokens), PROMPT, presses))
-                progress("prompt evaluation")
-                result["prompt_tok_s"] = prompt_tok_s(engine)
+                if contended:
+                    progress(f"{presses} key presses with a CPU-bound process on core 0")
+                    with native.contention():
+                        latency = measure_key_latency(_service(engine, tokens), PROMPT, presses)
+                    result.update({f"contended_{k}": v for k, v in latency.items()})
                 progress(f"a {turns}-turn conversation")
                 result.update(conversation(engine, turns))
+                result.update(resume_times(engine, history_tokens, progress=progress))
             finally:
                 engine.close()
             progress("start-up, one answer and peak memory of coalign in a terminal")
@@ -173,7 +173,9 @@ def run_bench(model: Path, turns: int = 20, presses: int = 200, tokens: int = 25
                 os.environ["COALIGN_HOME"] = previous
     result["bench_process_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result["model_mb"] = model.stat().st_size / 1e6
-    result.update(threads=threads, turns=turns, presses=presses, rounds=rounds, model=str(model))
+    result.update(threads=threads, turns=turns, presses=presses, rounds=rounds, model=str(model),
+                  wait_policy=describe(os.environ, THREAD_DEFAULTS),
+                  native=str(native_binary) if native_binary else "none (--native PATH)")
     return result
 
 
@@ -190,6 +192,21 @@ TARGETS: list[tuple[str, str, Callable[[dict[str, Any]], bool]]] = [
 ]
 
 
+# issue 13: against native llama.cpp and on resume; "n/a" where this run did not measure it
+NATIVE_TARGETS: list[tuple[str, str, Callable[[dict[str, Any]], bool]]] = [
+    ("TUI >= 0.90x native llama-bench tg", "tui_native_ratio",
+     lambda r: r["tui_native_ratio"] >= 0.90),
+    ("TUI >= 0.90x native tg, both under contention", "contended_tui_native_ratio",
+     lambda r: r["contended_tui_native_ratio"] >= 0.90),
+    ("key latency p99 < 50 ms under contention", "contended_key_latency_p99_ms",
+     lambda r: r["contended_key_latency_p99_ms"] < 50),
+    ("engine prompt >= 0.90x native pp", "prompt_native_ratio",
+     lambda r: r["prompt_native_ratio"] >= 0.90),
+    ("first token after resume <= 1.5x a warm turn's", "ttft_resume_s",
+     lambda r: r["ttft_resume_s"] <= 1.5 * r["ttft_warm_s"]),
+]
+
+
 def table(result: dict[str, Any]) -> list[str]:
     """The measurements, the ratios to the raw loop, and each issue-6 target's verdict."""
     lines = [f"model {result['model']}  ({result['threads']} threads, {result['turns']} turns, "
@@ -199,27 +216,44 @@ def table(result: dict[str, Any]) -> list[str]:
         if key in skip:
             continue
         if isinstance(value, float):
-            lines.append(f"  {key:<24} {value:>10.3f}")
+            lines.append(f"  {key:<30} {value:>10.3f}")
         elif isinstance(value, list):
-            lines.append(f"  {key:<24} {'  '.join(str(v) for v in value):>10}")
+            lines.append(f"  {key:<30} {'  '.join(str(v) for v in value):>10}")
         else:
-            lines.append(f"  {key:<24} {value:>10}")
+            lines.append(f"  {key:<30} {value:>10}")
     lines.append("targets (issue 6):")
     for label, _key, holds in TARGETS:
         lines.append(f"  {'ok  ' if holds(result) else 'MISS'} {label}")
+    lines.append("targets (issue 13):")
+    for label, key, holds in NATIVE_TARGETS:
+        verdict = "n/a " if key not in result else "ok  " if holds(result) else "MISS"
+        lines.append(f"  {verdict} {label}")
     return lines
 
 
-def main(model: Path | None, as_json: bool, turns: int, presses: int) -> int:
-    """Run the benchmark and print a table, or one JSON object with as_json."""
+def main(model: Path | None, as_json: bool, turns: int, presses: int,
+         diary: int | None = None, library: bool = False, native_binary: Path | None = None,
+         contended: bool = False, rounds: int = 3, tokens: int = 256,
+         threads: int | None = None) -> int:
+    """Run the benchmark and print a table, or one JSON object with as_json; with diary,
+    only the export of that many diary entries from folders on disk (tui/bench/diary.py)."""
     from tui.engine.model_files import bundled_model
     from tui.errors import CoalignError
 
+    if diary is not None:
+        from tui.bench.diary import main as diary_main
+
+        return diary_main(diary, as_json)
+    if library:  # only the library's index, queries and grounded first token (issue 16)
+        from tui.bench.library import main as library_main
+
+        return library_main(model, as_json)
     if model is None:
         choice = bundled_model()
         if choice is None or not choice.exists:
             raise CoalignError("no bundled model; pass --model PATH")
         model = choice.path
-    result = run_bench(Path(model), turns=turns, presses=presses)
+    result = run_bench(Path(model), turns=turns, presses=presses, tokens=tokens, rounds=rounds,
+                       threads=threads, native_binary=native_binary, contended=contended)
     print(json.dumps(result) if as_json else "\n".join(table(result)))
     return 0

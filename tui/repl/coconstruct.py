@@ -175,7 +175,7 @@ class CoConstructionCommands(ReplCore):
                             ("intuitive intervention", saved.intuitive_intervention or "none"),
                             ("values at risk", ", ".join(saved.values_at_risk) or "none")):
             self.dim(f"  {label}: {strip_control(text)[:100]}")
-        self.dim("  complete it later with `coalign diary show ID`, or in the TUI (F5)")
+        self.dim(f"  complete it later with `coalign diary edit {saved.id}`, or in the TUI (F8)")
 
     def cmd_pause(self, arg: str) -> None:
         minutes, why = parse_pause(arg)
@@ -194,11 +194,16 @@ class CoConstructionCommands(ReplCore):
             values = " ".join(f"#{v}" for v in entry.values_at_risk) or "-"
             snippet = strip_control(entry.misaligned_response).replace("\n", " ")[:60]
             self.say(f"{entry.id}  {entry.final_outcome or '-':<10} {values:<20} {snippet}")
-        self.dim(f"{len(entries)} entries; edit them in the TUI (F8) or `coalign diary show ID`")
+        self.dim(f"{len(entries)} entries; edit one with `coalign diary edit ID` or the TUI (F8)")
 
     def cmd_override_limits(self, _arg: str) -> None:
         self.service.override_limits()
         self.say("daily limits overridden for today (recorded)")
+
+    def cmd_ground(self, arg: str) -> None:
+        from tui.application.grounding import ground_command
+
+        self.say(ground_command(self.service, arg))
 
     def cmd_guide(self, _arg: str) -> None:
         diary = self.diary.outcomes() if self.diary is not None else []

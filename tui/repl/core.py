@@ -10,6 +10,7 @@ from typing import TextIO
 from tui.alignment.conversation import Status
 from tui.application.diary import DiaryRecorder
 from tui.application.service import ChatService
+from tui.application.sources import answer_lines
 from tui.application.turn import Turn
 from tui.output.lines import stats_line
 from tui.output.terminal import Terminal
@@ -131,5 +132,7 @@ class ReplCore:
             if turn.text:
                 self.say("[interrupted: the partial answer above is kept]")
             self.error(turn.generation.error)
+        for line in answer_lines(turn.answer):  # the sources it was given, and cited
+            self.dim(line)
         info = self.service.engine.info
         self.dim(stats_line(turn.generation.stats, info.n_ctx if info else 0))

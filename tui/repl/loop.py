@@ -22,6 +22,7 @@ from tui.application.turn import Turn
 from tui.errors import LimitReached
 from tui.output.lines import session_line
 from tui.repl.coconstruct import CoConstructionCommands
+from tui.repl.models import ModelCommands
 from tui.repl.prompting import (
     PROMPT,
     SlashCompleter,
@@ -34,7 +35,7 @@ from tui.repl.prompting import (
 log = logging.getLogger(__name__)
 
 QUIT_HINT = "(press Ctrl-C again or Ctrl-D to quit; /help lists commands)"
-class Repl(CoConstructionCommands):
+class Repl(ModelCommands, CoConstructionCommands):
     """A line-by-line chat over a ChatService; every registry action is a slash command."""
 
     def __init__(self, service: ChatService, history_file: Path, *, input: Input | None = None,

@@ -247,6 +247,14 @@ class ChatScreen(ConversationScreen):
             return
         self.app.push_screen(DiaryListScreen(self.diary.store, where.strip()))
 
+    def action_ground(self, arg: str = "") -> None:
+        from tui.application.grounding import ground_command
+
+        try:
+            self.notify(ground_command(self.service, arg), markup=False, timeout=8)
+        except ActionRefused as exc:
+            self._problem(exc)
+
     def action_guide(self) -> None:
         diary = self.diary.outcomes() if self.diary is not None else []
         self.app.push_screen(TextScreen("When is it useful?", self.service.guide(diary)))
@@ -287,6 +295,11 @@ class ChatScreen(ConversationScreen):
         self.notify(" ".join(hedges), markup=False, timeout=8)
 
     # sessions, clipboard, help, quit ---------------------------------------------
+
+    async def action_model(self, name: str = "") -> None:
+        from tui.screens.models import model_action  # the picker: loaded on first use
+
+        await model_action(self, name)
 
     async def action_new_session(self) -> None:
         if self._refuse_while_busy():

@@ -23,6 +23,7 @@ from tui.application import candidates
 from tui.application.diary import DiaryRecorder
 from tui.application.profiles import change_line
 from tui.application.service import ChatService
+from tui.application.sources import answer_lines
 from tui.application.turn import Turn
 from tui.engine.base import GenerationStats
 from tui.errors import LimitReached
@@ -112,7 +113,7 @@ def message_view(message: Message, note: str = "") -> MessageView:
     if message.role is Role.USER:
         return UserMessage(message.content)
     return AnswerView(message.content, message.status, str(message.meta.get("error", "")),
-                      note=note, notice=cut_notice(message))
+                      note=note, notice=cut_notice(message), sources=answer_lines(message))
 
 
 class ConversationScreen(Screen[None]):
@@ -378,6 +379,7 @@ class ConversationScreen(Screen[None]):
         views = self.query(AnswerView)
         if last is not None and views:
             views.last().set_note(self.service.answer_note(last))
+            views.last().set_sources(answer_lines(last))
             views.last().set_notice(cut_notice(last))
         self.busy = False
         hold_full_collections(False)

@@ -37,6 +37,7 @@ class MessageView(Vertical):
     AnswerView .badge { color: $warning; }
     AnswerView .badge.-error { color: $error; }
     AnswerView .note { color: $text-muted; }
+    AnswerView .sources { color: $text-muted; }
     """
 
     role = ""
@@ -78,12 +79,14 @@ class AnswerView(MessageView):
         error: str = ""
 
     def __init__(self, text: str = "", status: Status = Status.COMPLETE,
-                 error: str = "", pending: str = "", note: str = "", notice: str = "") -> None:
+                 error: str = "", pending: str = "", note: str = "", notice: str = "",
+                 sources: list[str] | None = None) -> None:
         super().__init__(text)
         self.status = status
         self.error = error
         self.pending = pending
         self.note = note
+        self.sources = sources or []  # the library passages it was given (issue 16)
         self.notice = notice  # why it ended short, beyond its status (the token limit)
         # Kept, not queried: a DOM query per streamed piece costs more than the update.
         self._pending = Static(Text(self.pending), classes="pending")
@@ -97,13 +100,22 @@ class AnswerView(MessageView):
         if self._stream is not None:
             yield self._stream
         yield Static(classes="badge")
+        yield Static(classes="sources")
         yield Static(classes="note")
 
     def on_mount(self) -> None:
         self.query_one(".confidence").display = False
         self.query_one(".pending").display = bool(self.pending)
         self._show_badge()
+        self.set_sources(self.sources)
         self.set_note(self.note)
+
+    def set_sources(self, lines: list[str]) -> None:
+        """The sources under a grounded answer: each one given, and whether it was cited."""
+        self.sources = [strip_control(line) for line in lines]
+        label = self.query_one(".sources", Static)
+        label.update(Text("\n".join(self.sources)))
+        label.display = bool(self.sources)
 
     def set_pending(self, text: str) -> None:
         """Change what is shown until the first piece arrives (e.g. progress reading)."""
