@@ -30,4 +30,4 @@ def counted(number: int, noun: str, plural: str = "") -> str:
     """'1 entry', '2 entries', '0 passages': the number with its noun agreeing."""
     if number == 1:
         return f"1 {noun}"
-    return f"{number:,} {plural or noun + 's'}"
+    return f"{number} {plural or noun + 's'}"

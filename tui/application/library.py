@@ -103,7 +103,7 @@ def remove(index: LibraryIndex, targets: Sequence[str], library: str) -> list[st
         if not count:
             raise ActionRefused(f"{target}: not in library {library}; `coalign library list` "
                                 "shows what is")
-        lines.append(f"removed {count} document{'s' * (count != 1)} of {_flat(path)}")
+        lines.append(f"removed {counted(count, 'document')} of {_flat(path)}")
     return lines
 
 
@@ -132,6 +132,6 @@ def search_lines(result: SearchResult) -> list[str]:
         lines.append("no passage matches")
     for name, rule in result.filtered.rules.items():
         count = len(result.filtered.excluded[name])
-        lines.append(f"filter {name} {rule}: {count} document{'s' * (count != 1)} excluded, "
+        lines.append(f"filter {name} {rule}: {counted(count, 'document')} excluded, "
                      f"{result.matched_excluded.get(name, 0)} of them matching")
     return lines

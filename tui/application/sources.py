@@ -7,7 +7,7 @@ from typing import Any
 
 from tui.alignment.conversation import Message
 from tui.alignment.library.cite import CitedSources, check_markers
-from tui.alignment.text import strip_control
+from tui.alignment.text import counted, strip_control
 
 PROVENANCE = ("Exact: the passages taken from your library (SQLite FTS5, BM25 scores: higher "
               "is a closer match) and placed in the prompt, recorded on the answer when it was "
@@ -82,7 +82,7 @@ def _filter_lines(record: dict[str, Any]) -> list[str]:
         unjudged = (f"; {unknown} that {'does' if unknown == 1 else 'do'} not say "
                     f"{'was' if unknown == 1 else 'were'} kept" if unknown else "")
         lines.append(f"  {item.get('filter')} {strip_control(str(item.get('rule')))}: "
-                     f"{count} document{'s' * (count != 1)} excluded{also}{unjudged}")
+                     f"{counted(count, 'document')} excluded{also}{unjudged}")
     return lines
 
 

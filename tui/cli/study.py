@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tui.alignment.diary import DiaryError
 from tui.alignment.diary.entry import EVENT_KINDS
+from tui.alignment.text import counted
 from tui.alignment.usage import WATTS_PER_BUSY_CORE
 from tui.application.study import OUTCOME_KEYS, StudySummary, Tally, summarise
 from tui.output.table import table
@@ -47,7 +48,7 @@ def summary_lines(summary: StudySummary) -> list[str]:
         rows.append([label, "", *_outcome_cells(tally), *_usage_cells(tally)])
     header = ["participant", "consent", "entries", *OUTCOME_KEYS, "requests", "tokens", "Wh"]
     count = len(summary.rows)
-    lines = [f"{count} participant{'s' * (count != 1)}; '{CONSENTING}' is what an export holds",
+    lines = [f"{counted(count, 'participant')}; '{CONSENTING}' is what an export holds",
              "",
              *table(header, rows, numeric=range(2, len(header)))]
     lines.append(f"Wh = CPU seconds x {WATTS_PER_BUSY_CORE:g} W per busy core (an estimate); "

@@ -35,6 +35,7 @@ from tui.alignment.export.privacy import with_consent
 from tui.alignment.export.pseudonyms import PseudonymKey
 from tui.alignment.export.qdpx_export import write_qdpx
 from tui.alignment.export.redaction import Finding, Redactor, write_findings
+from tui.alignment.text import counted
 
 FORMATS = ("csv", "jsonl", "md", "qdpx")
 Progress = Callable[[int, int], None]
@@ -62,7 +63,7 @@ class BrokenFiles(DiaryError):
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = list(problems)
         count = len(self.problems)
-        super().__init__(f"export stopped: {count} diary file{'s' if count > 1 else ''} "
+        super().__init__(f"export stopped: {counted(count, 'diary file')} "
                          "cannot be read (above); fix them, or pass --skip-broken to leave "
                          "them out")
 
