@@ -153,9 +153,10 @@ class Store:
                 if str(self.path) != ":memory:":
                     self._db.execute("PRAGMA journal_mode = WAL")
                     self._db.execute("PRAGMA synchronous = NORMAL")
-                self._db.executescript(_SCHEMA)
-                if self._db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-                    self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                stamp = ("" if self._db.execute("PRAGMA user_version").fetchone()[0]
+                         == SCHEMA_VERSION else f"PRAGMA user_version = {SCHEMA_VERSION};")
+                # one transaction: a process starting alongside never sees half the tables
+                self._db.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\n{stamp}\nCOMMIT;")
         except BaseException:
             self._db.close()
             raise
