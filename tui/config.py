@@ -32,6 +32,7 @@ class Config:
 
     model: str | None = None
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)
+    adaptive_threads: bool = True  # fewer threads while other programs keep cores busy
     context: int = 4096
     gpu_layers: int = 0
     seed: int | None = None

@@ -65,8 +65,10 @@ def test_a_missing_or_failing_llama_bench_is_one_clear_error(tmp_path: Path) -> 
 def test_rounds_interleave_and_ratios_are_taken_within_each_round(llama_bench) -> None:
     script, log = llama_bench
     speeds = iter([90.0, 80.0, 50.0, 45.0])  # engine, then TUI, then the contended round's
+    threads = iter([2, 1])  # the engine's threads after each round's TUI answer
     probes = Probes(raw=lambda: 95.0, engine=lambda: next(speeds),
-                    tui=lambda: (next(speeds), 0.05), prompt=lambda: (360.0, 300))
+                    tui=lambda: (next(speeds), 0.05), prompt=lambda: (360.0, 300),
+                    threads=lambda: next(threads))
     result = measure(probes, Native(script, Path("m.gguf"), 2), 16, 1, contended=True)
     assert result["native_tg_tok_s"] == 100.0 and result["native_pp_tok_s"] == 400.0
     assert result["engine_native_ratio"] == pytest.approx(0.9)
@@ -74,9 +76,13 @@ def test_rounds_interleave_and_ratios_are_taken_within_each_round(llama_bench) -
     assert result["prompt_native_ratio"] == pytest.approx(0.9)
     assert result["engine_ratio"] == pytest.approx(90 / 95)
     assert result["contended_tui_native_ratio"] == pytest.approx(0.45)
+    assert result["contended_tui_native_fewer_ratio"] == pytest.approx(0.45)
+    assert "tui_native_fewer_ratio" not in result  # idle: no reference on a thread fewer
+    assert (result["threads_in_use"], result["contended_threads_in_use"]) == (2, 1)
     assert result["tui_ui_thread_cpu_pct"] == pytest.approx(5.0)
     calls = [json.loads(line)["args"] for line in log.read_text().splitlines()]
-    assert [c[c.index("-p") + 1] for c in calls] == ["0", "300", "0", "300"]  # pp as long
+    assert [c[c.index("-p") + 1] for c in calls] == ["0", "300", "0", "0", "300"]  # pp as long
+    assert [c[c.index("-t") + 1] for c in calls] == ["2", "2", "2", "1", "2"]
 
 
 def test_the_competing_process_runs_only_inside_the_block() -> None:

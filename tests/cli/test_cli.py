@@ -89,6 +89,7 @@ def test_doctor_reports_build_model_and_dirs(coalign_home: Path, model_path: Pat
     assert "llama.cpp build: CPU" in out and "GPU offload compiled in:" in out
     assert f"model: smollm2-135m · {model_path}" in out
     assert f"data dir: {coalign_home / 'data'}" in out and f"COALIGN_HOME: {coalign_home}" in out
+    assert "llama.cpp threads:" in out and "fewer while other programs keep cores busy" in out
 
 
 def test_diary_add_list_and_export_through_the_command(coalign_home: Path, tmp_path: Path) -> None:

@@ -76,6 +76,9 @@ def report(paths: Paths, model_flag: str | None = None,
     relocated = os.environ.get(HOME_ENV)
     yield f"{HOME_ENV}: {relocated}" if relocated else f"{HOME_ENV}: not set (platform dirs)"
     yield f"OpenMP waiting: {thread_env.describe_here()}"
+    adapting = ("fewer while other programs keep cores busy" if config.adaptive_threads
+                else "always (adaptive_threads = false)")
+    yield f"llama.cpp threads: {config.threads}, {adapting}"
     yield f"executable: {sys.executable}"
 
 

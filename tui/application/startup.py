@@ -65,6 +65,7 @@ def open_engine(
 
     return LlamaEngine(
         choice.path, n_ctx=config.context, n_threads=config.threads,
+        adaptive_threads=config.adaptive_threads,
         n_gpu_layers=config.gpu_layers, seed=config.seed,
         chat_format=config.chat_format or choice.chat_format, warnings=choice.warnings,
         state_dir=paths.kv_cache_dir,  # saved KV caches: resumed sessions start at once

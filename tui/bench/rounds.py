@@ -18,7 +18,7 @@ from tui.bench import native
 
 # name -> what it is divided by within a round (its ratio is <name>_<reference>_ratio)
 RATIOS = (("engine", "raw"), ("tui", "raw"), ("engine", "native_tg"), ("tui", "native_tg"),
-          ("raw", "native_tg"), ("prompt", "native_pp"))
+          ("raw", "native_tg"), ("prompt", "native_pp"), ("tui", "native_fewer_tg"))
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,9 @@ class Native:
     model: Path
     threads: int
 
-    def tg(self, tokens: int) -> float:
-        return native.run_llama_bench(self.binary, self.model, self.threads, generate=tokens)
+    def tg(self, tokens: int, threads: int | None = None) -> float:
+        return native.run_llama_bench(self.binary, self.model, threads or self.threads,
+                                      generate=tokens)
 
     def pp(self, tokens: int) -> float:
         return native.run_llama_bench(self.binary, self.model, self.threads, prompt=tokens)
@@ -44,16 +45,24 @@ class Probes:
     engine: Callable[[], float]
     tui: Callable[[], tuple[float, float]]  # tokens/s and the UI thread's share of a core
     prompt: Callable[[], tuple[float, int]]  # tokens/s and how many prompt tokens
+    threads: Callable[[], int | None] = lambda: None  # the engine's threads in use now
 
 
-def one_round(probes: Probes, reference: Native | None, tokens: int) -> dict[str, float]:
-    """Every figure once, native first (the machine as the engine then finds it)."""
+def one_round(probes: Probes, reference: Native | None, tokens: int,
+              contended: bool = False) -> dict[str, float]:
+    """Every figure once, native first (the machine as the engine then finds it); under
+    contention also native on one thread fewer (what llama-bench does when told of the
+    busy core: the best native reference there is)."""
     got: dict[str, float] = {}
     if reference is not None:
         got["native_tg"] = reference.tg(tokens)
+        if contended and reference.threads > 1:
+            got["native_fewer_tg"] = reference.tg(tokens, reference.threads - 1)
     got["raw"] = probes.raw()
     got["engine"] = probes.engine()
     got["tui"], got["ui_cpu"] = probes.tui()
+    if (threads := probes.threads()) is not None:
+        got["threads"] = threads
     got["prompt"], prompt_tokens = probes.prompt()
     if reference is not None:
         got["native_pp"] = reference.pp(prompt_tokens)
@@ -68,11 +77,15 @@ def summary(rounds: list[dict[str, float]], prefix: str = "") -> dict[str, Any]:
         if name == "ui_cpu":
             result[f"{prefix}tui_ui_thread_cpu_pct"] = 100 * statistics.median(values)
             continue
+        if name == "threads":  # after the TUI's answer: what the engine settled on
+            result[f"{prefix}threads_in_use"] = statistics.median(values)
+            continue
         result[f"{prefix}{name}_tok_s"] = statistics.median(values)
         result[f"{prefix}{name}_runs"] = [round(v, 1) for v in values]
     for name, reference in RATIOS:
         if name in rounds[0] and reference in rounds[0]:
-            label = "" if reference == "raw" else f"_{reference.split('_')[0]}"
+            label = "" if reference == "raw" else \
+                f"_{reference.removesuffix('_tg').removesuffix('_pp')}"
             result[f"{prefix}{name}{label}_ratio"] = statistics.median(
                 r[name] / r[reference] if r[reference] else float("nan") for r in rounds)
     return result
@@ -90,7 +103,7 @@ def measure(probes: Probes, reference: Native | None, tokens: int, count: int,
         if contended:
             progress(f"the same with a CPU-bound process on core 0, round {number} of {count}")
             with native.contention():
-                busy.append(one_round(probes, reference, tokens))
+                busy.append(one_round(probes, reference, tokens, contended=True))
     result = summary(idle)
     if busy:
         result.update(summary(busy, "contended_"))

@@ -46,6 +46,7 @@ from tui.engine.native_decoder import Candidates, NativeDecoder  # noqa: E402
 from tui.engine.native_sampler import plan, seed_for  # noqa: E402
 from tui.engine.owner import OwnerThread  # noqa: E402
 from tui.engine.state_cache import StateCache  # noqa: E402
+from tui.engine.thread_count import ThreadGovernor  # noqa: E402
 from tui.engine.token_probe import TokenProbe  # noqa: E402
 from tui.errors import CoalignError, ModelError  # noqa: E402
 
@@ -158,6 +159,7 @@ class LlamaEngine:
         warnings: Sequence[str] = (),
         state_dir: Path | None = None,
         state_cap_bytes: int = kv_state.DEFAULT_CAP_BYTES,
+        adaptive_threads: bool = True,
     ) -> None:
         self.model_path = Path(model_path)
         self.chat_format = chat_format  # None: the GGUF's own template
@@ -165,6 +167,8 @@ class LlamaEngine:
         self.flash_attn = flash_attn
         self.n_ctx = n_ctx
         self.n_threads = n_threads
+        self.adaptive_threads = adaptive_threads  # fewer while other programs hold cores
+        self._governor: ThreadGovernor | None = None
         self.n_gpu_layers = n_gpu_layers
         self.seed = seed if seed is not None else random.randrange(2**31)
         self.info: EngineInfo | None = None
@@ -250,6 +254,10 @@ class LlamaEngine:
         self._llm = llm
         self._counter = TokenProbe(llm)
         self._candidates = Candidates(llama_cpp, llm.n_vocab())
+        if self.adaptive_threads and self.n_gpu_layers == 0:
+            self._governor = ThreadGovernor(
+                llm.context_params.n_threads, llm.context_params.n_threads_batch,
+                functools.partial(llama_cpp.llama_set_n_threads, llm.ctx))
         self.load_seconds = monotonic() - started
         self.info = self._describe(llm)
         log.info("loaded %s in %.2f s", self.model_path, self.load_seconds)
@@ -269,6 +277,11 @@ class LlamaEngine:
             n_params=int(llama_cpp.llama_model_n_params(llm.model)),
             metadata={"description": description, **metadata}, warnings=list(self.warnings),
         )
+
+    @property
+    def threads_in_use(self) -> int | None:
+        """Generation's threads now (fewer than n_threads while other programs hold cores)."""
+        return self._governor.current if self._governor is not None else self.n_threads
 
     # generation -------------------------------------------------------------------
 
@@ -323,7 +336,8 @@ class LlamaEngine:
                 repeat_penalty=settings.repeat_penalty,
                 seed=seed_for(settings.seed, self._seeds.randrange(2**32)),
                 n_vocab=llm.n_vocab(), last_n=llm.last_n_tokens_size,
-                grammar=prompt.grammar is not None), prompt.grammar, prompt.criteria)
+                grammar=prompt.grammar is not None), prompt.grammar, prompt.criteria,
+                self._governor.pace if self._governor is not None else None)
             outcome = decode_loop.run(decoder, generation, pending,
                                       min(max_tokens, llm.n_ctx() - len(prompt.tokens)),
                                       prompt.stops)

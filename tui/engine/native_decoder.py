@@ -80,8 +80,10 @@ class NativeDecoder:
 
     def __init__(self, lib: Any, llm: Any, candidates: Candidates, plan: ChainPlan,
                  grammar: Any = None,
-                 stop_criteria: Callable[[np.ndarray, np.ndarray], bool] | None = None) -> None:
+                 stop_criteria: Callable[[np.ndarray, np.ndarray], bool] | None = None,
+                 pace: Callable[[], None] | None = None) -> None:
         self._lib, self._llm, self._candidates = lib, llm, candidates
+        self._pace = pace  # called before each evaluation (thread_count.ThreadGovernor)
         self._vocab = lib.llama_model_get_vocab(llm.model)
         self._criteria = stop_criteria
         self._piece = ctypes.create_string_buffer(64)
@@ -99,6 +101,8 @@ class NativeDecoder:
         self._greedy = plan.greedy
 
     def evaluate(self, tokens: Sequence[int]) -> None:
+        if self._pace is not None:
+            self._pace()
         self._llm.eval(tokens)
 
     def sample(self) -> tuple[int, float]:
