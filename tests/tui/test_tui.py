@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -408,23 +409,27 @@ async def test_a_multi_line_paste_is_kept_whole_and_sent_whole(tmp_path: Path) -
 
 
 @pytest.mark.parametrize("finish", [True, False], ids=["answer-ends", "app-quits"])
-async def test_full_collections_wait_while_an_answer_streams(tmp_path: Path,
-                                                             finish: bool) -> None:
+async def test_full_collections_and_the_gil_wait_while_an_answer_streams(
+        tmp_path: Path, finish: bool) -> None:
     engine = FakeEngine()
     engine.gate = threading.Semaphore(0)
     app = CoalignApp(make_service(tmp_path, engine), Config(), [])
-    before = gc.get_threshold()
+    before, switch = gc.get_threshold(), sys.getswitchinterval()
     try:
         async with app.run_test() as pilot:
             await ask(pilot, "go")
             await wait_until(pilot, lambda: app.chat.busy)
             assert gc.get_threshold()[:2] == before[:2]
             assert gc.get_threshold()[2] > 1000
+            assert sys.getswitchinterval() < switch  # the GIL goes back to generation sooner
             if finish:
                 engine.gate.release(100)
                 await wait_until(pilot, lambda: not app.chat.busy)
                 assert gc.get_threshold() == before
+                assert sys.getswitchinterval() == switch
         assert gc.get_threshold() == before  # quitting mid-answer gives them back too
+        assert sys.getswitchinterval() == switch
     finally:
         engine.gate.release(100)
         gc.set_threshold(*before)
+        sys.setswitchinterval(switch)

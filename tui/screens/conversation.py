@@ -4,6 +4,7 @@ sending a prompt and streaming its answer in a worker."""
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
@@ -66,16 +67,25 @@ def batched(pieces: Iterable[str], interval: float) -> Iterator[str]:
 
 _HELD_THRESHOLD = 1_000_000
 _threshold = [gc.get_threshold()[2]]
+# While an answer streams, the generation thread needs the GIL back after every token's
+# llama_decode; with Python's default 5 ms switch interval, each frame the UI thread draws
+# keeps it waiting up to 5 ms (at ~80 tokens/s, 12 ms a token), so the interval is
+# shortened to 1 ms while an answer streams.
+STREAMING_SWITCH_SECONDS = 0.001
+_switch = [sys.getswitchinterval()]
 
 
-def hold_full_collections(hold: bool) -> None:
-    """Hold the cyclic collector's full collections while an answer streams, and let them
-    run again after it. One walks every object the app has made (30-60 ms of a frozen UI
-    here, every few seconds); the young generations are still collected meanwhile."""
+def hold_for_streaming(hold: bool) -> None:
+    """While an answer streams: hold the cyclic collector's full collections, and hand the
+    GIL to the generation thread sooner; let both be as they were after it. A full
+    collection walks every object the app has made (30-60 ms of a frozen UI here, every
+    few seconds); the young generations are still collected meanwhile."""
     young, middle, old = gc.get_threshold()
     if hold and old != _HELD_THRESHOLD:
         _threshold[0] = old
+        _switch[0] = sys.getswitchinterval()
     gc.set_threshold(young, middle, _HELD_THRESHOLD if hold else _threshold[0])
+    sys.setswitchinterval(min(_switch[0], STREAMING_SWITCH_SECONDS) if hold else _switch[0])
 
 
 PLACEHOLDER = "Ask a question, or type /help · Enter sends, ctrl+j starts a new line"
@@ -185,7 +195,7 @@ class ConversationScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         if self.busy:  # the app quit mid-answer: give the process its full collections back
-            hold_full_collections(False)
+            hold_for_streaming(False)
 
     def _problem(self, exc: Exception) -> None:
         """A refused action as one line (never markup, never a traceback)."""
@@ -257,7 +267,7 @@ class ConversationScreen(Screen[None]):
         await messages.mount_all([UserMessage(prompt), answer] if prompt else [answer])
         messages.scroll_end(animate=False)
         self.busy = True
-        hold_full_collections(True)
+        hold_for_streaming(True)
         self.prompt.cursor_blink = False  # a repaint twice a second
         self._stop_requested.clear()
         self.query_one(StatusLine).set_busy(True)
@@ -382,7 +392,7 @@ class ConversationScreen(Screen[None]):
             views.last().set_sources(answer_lines(last))
             views.last().set_notice(cut_notice(last))
         self.busy = False
-        hold_full_collections(False)
+        hold_for_streaming(False)
         self.prompt.cursor_blink = True
         self.query_one(StatusLine).set_busy(False, message.stats)
         self.app.refresh_bindings()
