@@ -12,7 +12,7 @@ from typing import Callable
 
 import pytest
 
-import tui.alignment.diary.folders as folders_module
+import tui.alignment.diary.read_ahead as read_ahead
 import tui.alignment.export.run as run_module
 from tests.fixtures.diary import sample_entry
 from tui.alignment.diary import DiaryStore, load_folders
@@ -81,12 +81,12 @@ def test_a_streamed_export_writes_what_one_from_memory_writes(tmp_path: Path,
 def test_each_file_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folders = study(tmp_path, entries=4)
     read: list[str] = []
-    real = folders_module.read_entry  # type: ignore[attr-defined]
+    real = read_ahead.read_entry
 
-    def counted(path: Path) -> object:
-        read.append(path.name)
-        return real(path)
-    monkeypatch.setattr(folders_module, "read_entry", counted)
+    def counted(path: str, stem: str) -> object:
+        read.append(Path(path).name)
+        return real(path, stem)
+    monkeypatch.setattr(read_ahead, "read_entry", counted)
     made: list[object] = []
     monkeypatch.setattr(run_module, "StudyFolders", counting(made))
     export_folders(folders, "qdpx", tmp_path / "study.qdpx", pseudonymise=True,

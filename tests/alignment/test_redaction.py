@@ -151,6 +151,26 @@ def test_every_field_is_walked_but_the_structural_ones() -> None:
     assert {"kind", "role", "validity", "understanding"} <= STRUCTURAL_KEYS
 
 
+
+def test_a_text_masked_once_is_reported_for_every_entry_and_field_it_is_in() -> None:
+    text = "mail ann@example.org"
+    redactor = Redactor()
+    first = DiaryEntry(misaligned_response=text, id="20260101T000000-aaaaaa",
+                       transcript=[{"role": "user", "content": "hi"},
+                                   {"role": "assistant", "content": text}],
+                       profile={"path": text, "weight": 3, "nested": {"list": [text, 7]}})
+    second = DiaryEntry(misaligned_response="plain", outcome_note=text, values_at_risk=[text],
+                        id="20260101T000001-bbbbbb")
+    masked = [redactor.entry(first), redactor.entry(second), redactor.entry(first)]
+    in_first = [("aaaaaa", "misaligned_response"), ("aaaaaa", "profile.path"),
+                ("aaaaaa", "profile.nested.list[0]"), ("aaaaaa", "transcript[1].content")]
+    assert [(f.entry_id[-6:], f.field) for f in redactor.findings] == in_first + [
+        ("bbbbbb", "outcome_note"), ("bbbbbb", "values_at_risk[0]")] + in_first
+    assert masked[0].profile == {"path": "mail [email]", "weight": 3,
+                                 "nested": {"list": ["mail [email]", 7]}}
+    assert masked[0].transcript[0] is first.transcript[0]  # unchanged parts are shared
+    assert first.profile["path"] == text and redactor.counts() == {"e-mail": 10}
+
 # ---- the whole export: three participants, every field, every format, read back ----
 
 def _planted_entry(n: int) -> DiaryEntry:

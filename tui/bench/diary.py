@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import tempfile
 import time
 from dataclasses import replace
@@ -19,7 +20,7 @@ from tui.bench.tui_driver import diary_entries
 from tui.output.terminal import err, out
 
 PARTICIPANTS = 12
-TARGET_S = 2.0  # issue 12: 10,000 entries read from disk and exported, per format
+TARGET_S = 2.0  # issue 12: 10,000 entries read from disk and exported, per format (wall)
 TARGET_COUNT = 10_000
 WITHOUT_CONSENT = 7  # P07 withdrew, as in the QA study: the export leaves them out
 # Personal data as participants write it, so that redaction has work to do.
@@ -57,21 +58,31 @@ def _as_participant(entry: DiaryEntry, n: int, number: int) -> DiaryEntry:
 
 def time_export(folders: list[Path], format: str, output: Path,
                 private: bool) -> dict[str, Any]:
-    """Seconds (wall clock, and this process's CPU) to export every folder as `coalign
-    diary export` does, the entries streamed from the files (total_s, cpu_s), and, for
-    reference, to read them all into memory alone (read_s, read_cpu_s)."""
-    started, cpu = time.perf_counter(), time.process_time()
+    """Seconds (wall clock; CPU of this process and of the reader process it forks for a
+    large study, tui/alignment/diary/read_ahead.py) to export every folder as `coalign
+    diary export` does, the entries streamed from the files (total_s, cpu_s,
+    reader_cpu_s), and, for reference, to read them all into memory alone (read_s,
+    read_cpu_s: both processes)."""
+    started, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
     report = export_folders(folders, format, output, pseudonymise=private,
                             redact_names=[] if private else None)
     total, total_cpu = time.perf_counter() - started, time.process_time() - cpu
-    started, cpu = time.perf_counter(), time.process_time()
+    reader_cpu = _children_cpu() - children
+    started, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
     problems: list[str] = []
     load_folders(folders, problems)  # after the export, so as not to warm its memory
     return {"format": format, "mode": "pseudonymise+redact" if private else "plain",
-            "read_s": time.perf_counter() - started, "read_cpu_s": time.process_time() - cpu,
-            "total_s": total, "cpu_s": total_cpu, "written": report.written,
-            "problems": len(problems) + len(report.skipped_files),
+            "read_s": time.perf_counter() - started,
+            "read_cpu_s": time.process_time() - cpu + _children_cpu() - children,
+            "total_s": total, "cpu_s": total_cpu, "reader_cpu_s": reader_cpu,
+            "written": report.written, "problems": len(problems) + len(report.skipped_files),
             "bytes": output.stat().st_size}
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's children that have ended (the reader processes)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def run_diary_bench(count: int, root: Path | None = None) -> dict[str, Any]:
@@ -107,20 +118,22 @@ def slowest_export(count: int) -> tuple[float, str]:
 def table(result: dict[str, Any]) -> list[str]:
     """One line per format and mode: seconds reading, seconds in all, and the verdict."""
     lines = [f"diary export of {result['entries']} entries from {result['participants']} "
-             f"folders on disk (target < {result['target_s']:.2f} s CPU each, reading "
-             "included: total and CPU s are the export streaming the files; read s is "
-             "reading them into memory alone, for reference)",
+             f"folders on disk (target < {result['target_s']:.2f} s wall clock each, "
+             "reading included: total s is the export streaming the files, CPU s the CPU "
+             "time of both processes, reader s that of the process reading the files ahead, "
+             "on the other core; read s and read CPU are reading them into memory alone, "
+             "for reference)",
              f"load average {result['load_average']:.1f} at the start, "
              f"{result['load_average_end']:.1f} at the end, on {result['cpus']} CPUs (a busy "
              "machine stretches the wall-clock times; CPU s less so)",
-             f"  {'format':<7} {'mode':<20} {'read s':>7} {'total s':>8} {'read CPU':>9} "
-             f"{'CPU s':>6} {'written':>8}"]
+             f"  {'format':<7} {'mode':<20} {'read s':>7} {'read CPU':>9} {'total s':>8} "
+             f"{'CPU s':>6} {'reader s':>9} {'written':>8}"]
     for run in result["runs"]:
-        verdict = "ok" if run["cpu_s"] < result["target_s"] else "MISS"
+        verdict = "ok" if run["total_s"] < result["target_s"] else "MISS"
+        cpu = run["cpu_s"] + run["reader_cpu_s"]
         lines.append(f"  {run['format']:<7} {run['mode']:<20} {run['read_s']:>7.2f} "
-                     f"{run['total_s']:>8.2f} {run['read_cpu_s']:>9.2f} {run['cpu_s']:>6.2f} "
-                     f"{run['written']:>8}  "
-                     f"{verdict}")
+                     f"{run['read_cpu_s']:>9.2f} {run['total_s']:>8.2f} {cpu:>6.2f} "
+                     f"{run['reader_cpu_s']:>9.2f} {run['written']:>8}  {verdict}")
     return lines
 
 

@@ -2,10 +2,10 @@
 
 A StudyFolders lists each folder's participant file and entry files when made, and reads
 the entries only as they are asked for, each file once, in id order across the folders
-(an entry in two folders: the copy updated last). Each folder's participant file is put
-on its entries (participant_id, pseudonym, consent): what an entry stamped when it was
-written decides nothing, and a folder without a usable participant file gives its
-entries consent = False.
+(an entry in two folders: the copy updated last; a large study's files are read ahead by
+a second process, read_ahead.py). Each folder's participant file is put on its entries
+(participant_id, pseudonym, consent): what an entry stamped when it was written decides
+nothing, and a folder without a usable participant file gives its entries consent = False.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Iterable, Iterator
 
 from tui.alignment.diary.entry import DiaryEntry, DiaryError
 from tui.alignment.diary.participant import FolderParticipant, Participant, read_participant
-from tui.alignment.diary.store import DiaryFilter, DiaryStore, read_entry
+from tui.alignment.diary.read_ahead import read_entries
+from tui.alignment.diary.store import SUFFIX, DiaryFilter, entry_names
 from tui.alignment.files import remove_stale_temp_files
 
 
@@ -27,7 +28,7 @@ class StudyFolders:
         self.participants: list[Participant | None] = []
         self._problems: list[list[str]] = []  # per folder: its participant file's, then entries'
         self._counts = [0] * len(self.folders)  # entries read from each folder
-        files: dict[str, list[tuple[int, Path]]] = {}
+        files: dict[str, list[tuple[int, str]]] = {}  # stem -> (folder number, path)
         for number, folder in enumerate(self.folders):
             try:
                 self.participants.append(read_participant(folder))
@@ -35,11 +36,11 @@ class StudyFolders:
             except DiaryError as exc:
                 self.participants.append(None)
                 self._problems.append([str(exc)])
-            store = DiaryStore(folder)
-            if store.folder.is_dir():
-                remove_stale_temp_files(store.folder)
-            for path in store.entry_files():
-                files.setdefault(path.stem, []).append((number, path))
+            if folder.is_dir():
+                remove_stale_temp_files(folder)
+            within = str(folder / "x")[:-1]  # a path's text is this and the file's name
+            for name in entry_names(folder):
+                files.setdefault(name[:-len(SUFFIX)], []).append((number, within + name))
         self._files = sorted(files.items())
 
     def __len__(self) -> int:
@@ -49,20 +50,25 @@ class StudyFolders:
     def entries(self, where: DiaryFilter | None = None) -> Iterator[DiaryEntry]:
         """Every entry that where matches, sorted by id; a file that cannot be read goes
         to problems and is left out."""
-        for _stem, copies in self._files:
-            kept: DiaryEntry | None = None
-            for number, path in copies:
-                entry = self._read(number, path, where)
-                if entry is not None and (kept is None or entry.updated_at > kept.updated_at):
-                    kept = entry
-            if kept is not None:
-                yield kept
-
-    def _read(self, number: int, path: Path, where: DiaryFilter | None) -> DiaryEntry | None:
+        read = read_entries([(path, stem) for stem, copies in self._files
+                             for _number, path in copies])
         try:
-            entry = read_entry(path)
-        except DiaryError as exc:
-            self._problems[number].append(str(exc))
+            for _stem, copies in self._files:
+                kept: DiaryEntry | None = None
+                for number, _path in copies:
+                    entry = self._take(number, next(read), where)
+                    if entry is not None and (kept is None
+                                              or entry.updated_at > kept.updated_at):
+                        kept = entry
+                if kept is not None:
+                    yield kept
+        finally:
+            read.close()
+
+    def _take(self, number: int, entry: DiaryEntry | DiaryError,
+              where: DiaryFilter | None) -> DiaryEntry | None:
+        if isinstance(entry, DiaryError):
+            self._problems[number].append(str(entry))
             return None
         if where is not None and not where.matches(entry):
             return None

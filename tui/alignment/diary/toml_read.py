@@ -53,7 +53,10 @@ def _maybe_toml_1_1(text: str) -> bool:
 
 def _new_escape(text: str) -> bool:
     """Whether text has a \\e or \\x escape (each backslash found by str.find, in C, and
-    taking the character after it, so that an escaped backslash is skipped)."""
+    taking the character after it, so that an escaped backslash is skipped; with no
+    backslash before an e or an x, there is none, which two looks in C tell)."""
+    if "\\e" not in text and "\\x" not in text:
+        return False
     at = text.find("\\")
     while at >= 0:
         if text[at + 1:at + 2] in ("e", "x"):

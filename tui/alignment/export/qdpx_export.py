@@ -24,10 +24,9 @@ import unicodedata
 import uuid
 import zipfile
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import BinaryIO, Callable, Iterable, Sequence
+from typing import Any, BinaryIO, Callable, Iterable, NamedTuple, Sequence
 
 from tui.alignment.diary.entry import DiaryEntry, now_iso
 from tui.alignment.export.spool import Spool
@@ -57,10 +56,19 @@ MARK_NAMES = {mark: f"mark: {mark}" for mark in MARK_CODES}
 VALUES_GROUP, MARKS_GROUP = "Values at risk", "Marks"
 
 
+_UNDER_ROOT = hashlib.sha1(_ROOT)  # copied for each GUID: the namespace hashed once
+
+
 def guid(*parts: str) -> str:
     """A stable GUID (uuid5 under coalign's namespace) for a named thing in the project:
     the SHA-1's first 16 bytes with the version (5) and variant (RFC 4122) bits set."""
-    x = hashlib.sha1(_ROOT + "/".join(parts).encode("utf-8")).hexdigest()
+    return _guid_of(_UNDER_ROOT.copy(), "/".join(parts))
+
+
+def _guid_of(digest: Any, name: str) -> str:
+    """The GUID of a SHA-1 that has taken in what comes before name."""
+    digest.update(name.encode("utf-8"))
+    x = digest.hexdigest()
     return f"{x[:8]}-{x[8:12]}-5{x[13:16]}-{_VARIANT[x[16]]}{x[17:20]}-{x[20:32]}"
 
 
@@ -151,8 +159,7 @@ def _when(text: str) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@dataclass(frozen=True)
-class Document:
+class Document(NamedTuple):
     """An entry's text for the TextSource and the span of the misaligned response."""
 
     text: str
@@ -168,28 +175,40 @@ def document(entry: DiaryEntry, clean: bool = True) -> Document:
     clean=False leaves out removing XML-illegal characters (for text known to have none)."""
     turns = entry.transcript or [{"role": "user", "content": entry.initial_prompting},
                                  {"role": "assistant", "content": entry.misaligned_response}]
-    parts, length, start, end = [], 0, 0, 0
+    parts: list[str] = []
+    length = start = end = 0
     for turn in turns:
-        content = lines(turn["content"])
+        content = turn["content"]
+        if "\r" in content:  # lines(), inline
+            content = _LINE_ENDINGS.sub("\n", content)
         if clean:
             content = _clean(content)
-        head = _HEADS.get(turn["role"], "System:\n")
-        if turn["role"] == "assistant":
+        role = turn["role"]
+        head = _HEADS.get(role, "System:\n")
+        if role == "assistant":
             start = length + len(head)
             end = start + len(content)
-        parts += [head, content, "\n\n"]
+        parts += (head, content, "\n\n")
         length += len(head) + len(content) + 2
     return Document("".join(parts), start, end)
 
 
-def _entry_value(entry: DiaryEntry, field_name: str, created: str) -> str:
-    if field_name == "interventions":
-        return ", ".join([e["kind"] for e in entry.interventions])
-    if field_name == "profile":
-        return entry.profile_name
-    if field_name == "created_at":
-        return created
-    value = getattr(entry, field_name)
+def _values_xml(entry: DiaryEntry, created: str) -> str:
+    """The VariableValues of a source, in VARIABLES order, those without a value left out."""
+    texts = (_line_text(entry.pseudonym), _line_text(entry.initial_prompting),
+             _line_text(entry.intuitive_intervention), _line_text(entry.final_outcome),
+             _line_text(entry.outcome_note),
+             ", ".join([event["kind"] for event in entry.interventions]), entry.profile_name,
+             _line_text(entry.model), created)
+    values: list[str] = []
+    for value, (head, tail) in zip(texts, _VALUE_XML):
+        if value:  # _text, inline: nine values a source
+            values += (head, value.replace("&", "&amp;").replace("<", "&lt;")
+                       .replace(">", "&gt;").replace("\r", "&#13;"), tail)
+    return "".join(values)
+
+
+def _line_text(value: object) -> str:
     return lines(value if type(value) is str else str(value))
 
 
@@ -209,37 +228,37 @@ def _variables() -> str:
         f'typeOfVariable="{kind}"/>' for name, _field, kind in VARIABLES) + "</Variables>"
 
 
-# Each variable's field, and the XML before and after its value on a source.
+# The XML before and after each variable's value on a source (_values_xml's order).
 _VALUE_XML = tuple(
-    (field_name, f'<VariableValue><VariableRef targetGUID="{guid("variable", name)}"/><{tag}>',
+    (f'<VariableValue><VariableRef targetGUID="{guid("variable", name)}"/><{tag}>',
      f"</{tag}></VariableValue>")
-    for name, field_name, kind in VARIABLES
+    for name, _field, kind in VARIABLES
     for tag in ("DateTimeValue" if kind == "DateTime" else "TextValue",))
 _MARK_GUIDS = {mark: guid("code", "mark", mark) for mark in MARK_CODES}
+_MARK_KEYS = ("validity", "understanding")
 
 
 def _source(entry: DiaryEntry, doc: Document, source_guid: str, user: str) -> str:
     codes = [shared_guid("code", "value", key) for key in map(value_key, entry.values_at_risk)
              if key]
-    codes += [_MARK_GUIDS[m[k]] for m in entry.marks for k in ("validity", "understanding")
-              if m.get(k) in MARK_CODES]
-    codings = "".join(f'<Coding guid="{guid("coding", entry.id, code)}" creatingUser="{user}">'
-                      f'<CodeRef targetGUID="{code}"/></Coding>' for code in dict.fromkeys(codes))
+    for mark in entry.marks:
+        codes += [_MARK_GUIDS[mark[k]] for k in _MARK_KEYS if mark.get(k) in MARK_CODES]
+    selection = ""  # no code, no selection: a tool would make it a note
+    if codes:
+        coding = _UNDER_ROOT.copy()  # guid("coding", entry.id, code), the id hashed once
+        coding.update(f"coding/{entry.id}/".encode("utf-8"))
+        codings = "".join([f'<Coding guid="{_guid_of(coding.copy(), code)}" creatingUser='
+                           f'"{user}"><CodeRef targetGUID="{code}"/></Coding>'
+                           for code in dict.fromkeys(codes)])
+        selection = (f'<PlainTextSelection guid="{guid("selection", entry.id)}" '
+                     f'name="Misaligned response" startPosition="{doc.start}" '
+                     f'endPosition="{doc.end}" creatingUser="{user}">{codings}'
+                     "</PlainTextSelection>")
     created = _when(entry.created_at)
-    values: list[str] = []
-    for field_name, head, tail in _VALUE_XML:
-        value = _entry_value(entry, field_name, created)
-        if value:  # _text, inline: nine values a source
-            values += (head, value.replace("&", "&amp;").replace("<", "&lt;")
-                       .replace(">", "&gt;").replace("\r", "&#13;"), tail)
     return (f'<TextSource guid="{source_guid}" name={_attr(entry.id)} '
             f'plainTextPath="internal://{source_guid}.txt" creatingUser="{user}" '
-            f'creationDateTime="{created}">'
-            + (f'<PlainTextSelection guid="{guid("selection", entry.id)}" '
-               f'name="Misaligned response" startPosition="{doc.start}" '
-               f'endPosition="{doc.end}" creatingUser="{user}">{codings}</PlainTextSelection>'
-               if codings else "")  # no code, no selection: a tool would make it a note
-            + f'{"".join(values)}</TextSource>')
+            f'creationDateTime="{created}">{selection}{_values_xml(entry, created)}'
+            "</TextSource>")
 
 
 def write_qdpx(entries: Iterable[DiaryEntry], handle: BinaryIO,
@@ -256,11 +275,14 @@ def write_qdpx(entries: Iterable[DiaryEntry], handle: BinaryIO,
                                                  compresslevel=1) as zf:
         for entry in entries:
             doc = document(entry, clean=False)
-            if _illegal(doc.text):  # rare: the offsets must count the characters kept
-                doc = document(entry)
             source_guid = guid("source", entry.id)
             source = _source(entry, doc, source_guid, user)
-            sources.append((_clean(source) if _illegal(source) else source).encode("utf-8"))
+            if _illegal(doc.text + source):  # rare (one look for both texts)
+                if _illegal(doc.text):  # the offsets must count the characters kept
+                    doc = document(entry)
+                    source = _source(entry, doc, source_guid, user)
+                source = _clean(source)
+            sources.append(source.encode("utf-8"))
             member = zipfile.ZipInfo(f"sources/{source_guid}.txt", stamp)
             member.external_attr = 0o600 << 16  # as writestr gives it
             zf.writestr(member, doc.text.encode("utf-8"),

@@ -8,7 +8,9 @@ every entry before the first one is written.
 
 from __future__ import annotations
 
+import gc
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -223,22 +225,26 @@ class _Export:
         if self.redactor is not None:
             stream = map(self.redactor.entry, stream)
         try:
-            if self.format == "qdpx":
-                with open(self.tmp, "wb") as handle:
-                    return write_qdpx(stream, handle, tick)
-            writers: dict[str, Callable[..., int]] = {
-                "csv": partial(write_csv, raw_cells=self.options.raw_cells),
-                "jsonl": write_jsonl, "md": write_markdown}
-            bom = self.options.bom and self.format == "csv"
-            with open(self.tmp, "w", encoding="utf-8-sig" if bom else "utf-8",
-                      newline="") as text:
-                return writers[self.format](stream, text, tick)
+            with _cyclic_gc_paused():
+                return self._write(stream, tick)
         except OSError as exc:
             self.discard()
             raise DiaryError(f"cannot write {self.out_path}: {exc.strerror or exc}") from None
         except BaseException:
             self.discard()
             raise
+
+    def _write(self, stream: Iterable[DiaryEntry], tick: Callable[[], None]) -> int:
+        if self.format == "qdpx":
+            with open(self.tmp, "wb") as handle:
+                return write_qdpx(stream, handle, tick)
+        writers: dict[str, Callable[..., int]] = {
+            "csv": partial(write_csv, raw_cells=self.options.raw_cells),
+            "jsonl": write_jsonl, "md": write_markdown}
+        bom = self.options.bom and self.format == "csv"
+        with open(self.tmp, "w", encoding="utf-8-sig" if bom else "utf-8",
+                  newline="") as text:
+            return writers[self.format](stream, text, tick)
 
     def discard(self) -> None:
         self.tmp.unlink(missing_ok=True)
@@ -285,6 +291,20 @@ def _open_key(key: Path | str | None, key_out: Path | str | None,
     if target.exists() and (key is None or not target.samefile(key)):
         loaded.merge(PseudonymKey.read(target), target)
     return target, loaded
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while an export streams: its entries make no
+    cycles (reference counts free each one once written), and the collector would only
+    walk the batches in flight again and again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _pseudonym(entry: DiaryEntry) -> str:
