@@ -3,6 +3,8 @@ answers the same: greedy tokens do not depend on the thread count."""
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 import llama_cpp
@@ -73,5 +75,30 @@ def test_adaptive_threads_off_keeps_the_count_as_set(
         answer(engine)
         assert engine.threads_in_use == 2
         assert engine.run_on_owner(lambda llm: llama_cpp.llama_n_threads(llm.ctx)) == 2
+    finally:
+        engine.close()
+
+
+def _niceness_of_threads() -> dict[int, int]:
+    """This process's threads and their niceness (/proc/self/task/TID/stat, field 19)."""
+    found = {}
+    for task in Path("/proc/self/task").iterdir():
+        fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        found[int(task.name)] = int(fields[16])
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="Linux /proc only")
+def test_the_engines_threads_yield_to_the_ui_thread(model_path: Path) -> None:
+    main_before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    engine = LlamaEngine(model_path, n_ctx=1024, n_threads=2, seed=1)
+    try:
+        engine.wait_loaded()
+        answer(engine)  # llama.cpp's own threads have started by now
+        owner = engine.run_on_owner(lambda _llm: threading.get_native_id())
+        niceness = _niceness_of_threads()
+        assert niceness[owner] == thread_count.ENGINE_NICENESS
+        assert sum(n == thread_count.ENGINE_NICENESS for n in niceness.values()) >= 2
+        assert niceness[threading.get_native_id()] == main_before  # the UI's stays
     finally:
         engine.close()

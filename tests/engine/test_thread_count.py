@@ -73,6 +73,10 @@ def test_the_governor_gives_a_busy_core_up_and_takes_it_back() -> None:
     assert applied == []
     now[0] += thread_count.LOOK_SECONDS
     governor.pace()
+    assert applied == []  # one look may have caught a burst
+    ticks.advance(0.1, others=1.0, own=1.0)
+    now[0] += thread_count.LOOK_SECONDS
+    governor.pace()
     assert applied == [(1, 1)] and governor.current == 1
     ticks.advance(0.5, others=0.05, own=1.0)
     now[0] += thread_count.LOOK_SECONDS
@@ -83,10 +87,23 @@ def test_the_governor_gives_a_busy_core_up_and_takes_it_back() -> None:
 def test_prompt_threads_give_up_as_many_as_generation() -> None:
     ticks, applied = Ticks(), []
     load = CoreLoad(set(range(16)), lambda _cores: (ticks.busy, ticks.total), lambda: ticks.own)
-    governor = ThreadGovernor(8, 16, lambda threads, batch: applied.append((threads, batch)), load)
-    ticks.advance(1.0, others=10.0, own=0.0, cores=16)
-    governor.pace()
+    governor = ThreadGovernor(8, 16, lambda threads, batch: applied.append((threads, batch)),
+                              load, clock=iter(range(100)).__next__)
+    for _look in range(2):
+        ticks.advance(1.0, others=10.0, own=0.0, cores=16)
+        governor.pace()
     assert applied == [(6, 14)]
+
+
+def test_a_burst_seen_by_one_look_keeps_the_threads() -> None:
+    ticks, applied = Ticks(), []
+    load = CoreLoad({0, 1}, lambda _cores: (ticks.busy, ticks.total), lambda: ticks.own)
+    governor = ThreadGovernor(2, 2, lambda threads, batch: applied.append(threads), load,
+                              clock=iter(range(100)).__next__)
+    for others in (0.0, 0.4, 0.0, 0.5, 0.1):
+        ticks.advance(0.25, others=others, own=1.5)
+        governor.pace()
+    assert applied == [] and governor.current == 2
 
 
 @pytest.mark.skipif(len(getattr(os, "sched_getaffinity", lambda _pid: {0})(0)) < 2

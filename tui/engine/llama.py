@@ -46,7 +46,7 @@ from tui.engine.native_decoder import Candidates, NativeDecoder  # noqa: E402
 from tui.engine.native_sampler import plan, seed_for  # noqa: E402
 from tui.engine.owner import OwnerThread  # noqa: E402
 from tui.engine.state_cache import StateCache  # noqa: E402
-from tui.engine.thread_count import ThreadGovernor  # noqa: E402
+from tui.engine.thread_count import ThreadGovernor, yield_to_the_ui  # noqa: E402
 from tui.engine.token_probe import TokenProbe  # noqa: E402
 from tui.errors import CoalignError, ModelError  # noqa: E402
 
@@ -216,6 +216,7 @@ class LlamaEngine:
         raise error
 
     def _load(self) -> EngineInfo:
+        yield_to_the_ui()  # on the owner thread, before llama.cpp starts its own threads
         try:
             check_model_file(self.model_path)
         except ModelError as exc:  # a name from a models.toml that was skipped, perhaps
