@@ -38,7 +38,8 @@ class StudyFolders:
                 self._problems.append([str(exc)])
             if folder.is_dir():
                 remove_stale_temp_files(folder)
-            within = str(folder / "x")[:-1]  # a path's text is this and the file's name
+            # str(folder / name) for every name, without a Path each ("." gives "name")
+            within = str(folder / "x")[:-1]
             for name in entry_names(folder):
                 files.setdefault(name[:-len(SUFFIX)], []).append((number, within + name))
         self._files = sorted(files.items())
