@@ -178,9 +178,7 @@ def document(entry: DiaryEntry, clean: bool = True) -> Document:
     parts: list[str] = []
     length = start = end = 0
     for turn in turns:
-        content = turn["content"]
-        if "\r" in content:  # lines(), inline
-            content = _LINE_ENDINGS.sub("\n", content)
+        content = lines(turn["content"])
         if clean:
             content = _clean(content)
         role = turn["role"]
@@ -195,17 +193,22 @@ def document(entry: DiaryEntry, clean: bool = True) -> Document:
 
 def _values_xml(entry: DiaryEntry, created: str) -> str:
     """The VariableValues of a source, in VARIABLES order, those without a value left out."""
-    texts = (_line_text(entry.pseudonym), _line_text(entry.initial_prompting),
-             _line_text(entry.intuitive_intervention), _line_text(entry.final_outcome),
-             _line_text(entry.outcome_note),
-             ", ".join([event["kind"] for event in entry.interventions]), entry.profile_name,
-             _line_text(entry.model), created)
     values: list[str] = []
-    for value, (head, tail) in zip(texts, _VALUE_XML):
-        if value:  # _text, inline: nine values a source
-            values += (head, value.replace("&", "&amp;").replace("<", "&lt;")
-                       .replace(">", "&gt;").replace("\r", "&#13;"), tail)
+    for field_name, head, tail in _VALUE_XML:
+        value = _entry_value(entry, field_name, created)
+        if value:
+            values += (head, _text(value), tail)
     return "".join(values)
+
+
+def _entry_value(entry: DiaryEntry, field_name: str, created: str) -> str:
+    if field_name == "interventions":
+        return ", ".join([event["kind"] for event in entry.interventions])
+    if field_name == "profile":
+        return entry.profile_name
+    if field_name == "created_at":
+        return created
+    return _line_text(getattr(entry, field_name))
 
 
 def _line_text(value: object) -> str:
@@ -228,11 +231,11 @@ def _variables() -> str:
         f'typeOfVariable="{kind}"/>' for name, _field, kind in VARIABLES) + "</Variables>"
 
 
-# The XML before and after each variable's value on a source (_values_xml's order).
+# Each variable's field, and the XML before and after its value on a source.
 _VALUE_XML = tuple(
-    (f'<VariableValue><VariableRef targetGUID="{guid("variable", name)}"/><{tag}>',
+    (field_name, f'<VariableValue><VariableRef targetGUID="{guid("variable", name)}"/><{tag}>',
      f"</{tag}></VariableValue>")
-    for name, _field, kind in VARIABLES
+    for name, field_name, kind in VARIABLES
     for tag in ("DateTimeValue" if kind == "DateTime" else "TextValue",))
 _MARK_GUIDS = {mark: guid("code", "mark", mark) for mark in MARK_CODES}
 _MARK_KEYS = ("validity", "understanding")
