@@ -26,13 +26,14 @@ class BusyMachine:
     def __init__(self) -> None:
         self.busy = self.total = 0
         self.others = 1.0
+        self._own = thread_count.own_cpu_ticks()
 
     def __call__(self, _cores: set[int]) -> tuple[int, int]:
         # each look: 10 ticks of wall time per core; others' share, plus ours (os.times)
+        own = thread_count.own_cpu_ticks()
         self.total += 20
-        self.busy += round(10 * self.others) + round(thread_count.own_cpu_ticks()
-                                                      - getattr(self, "_own", 0.0))
-        self._own = thread_count.own_cpu_ticks()
+        self.busy += round(10 * self.others) + round(own - self._own)
+        self._own = own
         return self.busy, self.total
 
 
