@@ -12,17 +12,16 @@ def chains(**settings: object):
     return plan(**values)  # type: ignore[arg-type]
 
 
-def test_greedy_answers_score_the_whole_vocabulary_and_pick_after_the_penalty() -> None:
+def test_greedy_answers_pick_after_the_penalty_and_mask_nothing_without_a_grammar() -> None:
     greedy = chains()
-    assert greedy.greedy and greedy.score == (Stage("dist", (0,)),)
+    assert greedy.mask == ()
     assert greedy.pick == (Stage("top_k", (65,)), Stage("penalties", (100, 64, 1.1, 0.0, 0.0)),
                            Stage("greedy"))
 
 
 def test_sampled_answers_use_llama_cpp_pythons_chain_and_the_seed() -> None:
     hot = chains(temperature=0.7, grammar=True)
-    assert not hot.greedy
-    assert [s.name for s in hot.score] == ["grammar", "dist"]
+    assert [s.name for s in hot.mask] == ["grammar"]
     assert [s.name for s in hot.pick] == ["top_k", "penalties", "top_k", "typical", "top_p",
                                           "min_p", "temp", "dist"]
     assert hot.pick[0].args == (104,) and hot.pick[2].args == (40,)

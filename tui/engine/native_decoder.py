@@ -2,11 +2,11 @@
 
 llama.py (the only importer of llama_cpp) hands this module the binding as `lib` and the
 loaded Llama; everything here runs on the engine's owner thread. Per token: the last
-logits are copied into a reusable llama_token_data array, the `score` chain (grammar,
-softmax) and the `pick` chain (top-k, repeat penalty, then greedy, or top-k … temperature
-and a seeded draw) are applied to it in C, and the chosen token's probability is read from the
-same array (native_sampler.py says which probability that is). No Python softmax over the
-vocabulary and no Python logits processor are left on the per-token path.
+logits are copied into a reusable llama_token_data array, the `mask` chain (the grammar,
+when there is one) and the `pick` chain (top-k, repeat penalty, then greedy, or top-k …
+temperature and a seeded draw) are applied to it in C, and the chosen token's probability
+is taken from the (masked) logits by softmax_p (native_sampler.py says which probability
+that is). No Python logits processor is left on the per-token path.
 """
 
 from __future__ import annotations
@@ -39,6 +39,20 @@ class Candidates:
         self.data["id"] = self._ids
         self.data["logit"] = logits
         self.array.size, self.array.selected, self.array.sorted = self.n_vocab, -1, False
+
+
+class Softmax:
+    """The probability of one token under a softmax over all logits, in reused buffers."""
+
+    def __init__(self, n_vocab: int) -> None:
+        self._buffer = np.empty(n_vocab, dtype=np.single)
+
+    def p(self, logits: np.ndarray, token: int) -> float:
+        """exp(logit - max) / sum(exp(logits - max)) for token (-inf logits count 0)."""
+        top = logits.max()
+        np.subtract(logits, top, out=self._buffer)
+        np.exp(self._buffer, out=self._buffer)
+        return float(self._buffer[token] / self._buffer.sum(dtype=np.double))
 
 
 class Chain:
@@ -92,13 +106,15 @@ class NativeDecoder:
             return lib.llama_sampler_init_grammar(self._vocab, grammar._grammar.encode("utf-8"),
                                                   grammar._root.encode("utf-8"))
 
-        self._score = Chain(lib, plan.score, grammar_sampler if grammar is not None else None)
+        self._mask = (Chain(lib, plan.mask, grammar_sampler if grammar is not None else None)
+                      if plan.mask else None)
         try:
             self._pick = Chain(lib, plan.pick)
         except BaseException:
-            self._score.close()
+            if self._mask is not None:
+                self._mask.close()
             raise
-        self._greedy = plan.greedy
+        self._softmax = Softmax(candidates.n_vocab)
 
     def evaluate(self, tokens: Sequence[int]) -> None:
         if self._pace is not None:
@@ -110,19 +126,15 @@ class NativeDecoder:
         logits = np.ctypeslib.as_array(lib.llama_get_logits_ith(self._llm.ctx, -1),
                                        shape=(candidates.n_vocab,))
         candidates.fill(logits)
-        self._score.apply(candidates)
-        if self._greedy:  # each candidate keeps the p score gave it
-            self._pick.apply(candidates)
-            chosen = candidates.data[candidates.array.selected]
-            token, prob = int(chosen["id"]), float(chosen["p"])
-        else:
-            probs = candidates.data["p"].copy()  # by token id: score keeps the order
-            self._pick.apply(candidates)
-            token = int(candidates.data["id"][candidates.array.selected])
-            prob = float(probs[token])
-        self._score.accept(token)
+        if self._mask is not None:  # the grammar's -inf, in token order (pick reorders)
+            self._mask.apply(candidates)
+            logits = candidates.data["logit"].copy()
+        self._pick.apply(candidates)
+        token = int(candidates.data["id"][candidates.array.selected])
+        if self._mask is not None:
+            self._mask.accept(token)
         self._pick.accept(token)
-        return token, prob
+        return token, self._softmax.p(logits, token)
 
     def is_end(self, token: int) -> bool:
         if self._lib.llama_vocab_is_eog(self._vocab, token):
@@ -140,5 +152,6 @@ class NativeDecoder:
         return self._piece.raw[:size]
 
     def close(self) -> None:
-        self._score.close()
+        if self._mask is not None:
+            self._mask.close()
         self._pick.close()
