@@ -17,10 +17,13 @@ from collections.abc import Mapping, MutableMapping
 
 # Any of these in the user's environment means they chose: coalign then sets nothing.
 USER_KEYS = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
-# Bounded spinning: 1,000 busy iterations before a waiting thread sleeps. Chosen with
-# `coalign bench --native PATH --contention` on 2 cores (README: Speed): 1,000 was as fast
-# as 10,000 idle and 2.5x faster with a core taken; PASSIVE was 3.5x slower idle.
-DEFAULTS: dict[str, str] = {"GOMP_SPINCOUNT": "1000"}
+# Bounded spinning: 30,000 busy iterations before a waiting thread sleeps. On this 2-core
+# VM, 1,000 made llama.cpp's threads sleep at most barriers: waking a sleeping vCPU is slow,
+# and the headless TUI fell to 31-68 tokens/s (its two threads used 0.6 and 0.3 of a core)
+# against 71-85 with 30,000, 100,000 or libgomp's own 300,000 in runs alternating with
+# llama-bench (README: Speed). A busy core no longer calls for short spins: the engine then
+# runs fewer threads (thread_count.py), and a thread left waiting still sleeps in the end.
+DEFAULTS: dict[str, str] = {"GOMP_SPINCOUNT": "30000"}
 
 
 _APPLIED_HERE: dict[str, str] = {}  # what apply_defaults set in this process's environment
@@ -50,7 +53,7 @@ def llama_default_environment(environ: Mapping[str, str]) -> dict[str, str]:
 
 
 def describe(environ: Mapping[str, str], applied: Mapping[str, str]) -> str:
-    """'GOMP_SPINCOUNT=1000 (coalign's default)', 'OMP_WAIT_POLICY=ACTIVE (yours)', …"""
+    """'GOMP_SPINCOUNT=30000 (coalign's default)', 'OMP_WAIT_POLICY=ACTIVE (yours)', …"""
     chosen = [f"{key}={environ[key]}" for key in USER_KEYS if key in environ]
     if not chosen:
         return "libgomp's default (spin, then sleep)"
