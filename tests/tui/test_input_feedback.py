@@ -289,6 +289,30 @@ async def test_the_footer_shows_every_actions_key_at_140_and_100_columns(
             assert bottom.rstrip().endswith("^p palette") and "^o Open" in bottom
 
 
+async def test_an_answer_starting_and_ending_restyles_the_stop_key_in_place(
+        tmp_path: Path) -> None:
+    """Only Stop changes as an answer streams: its key is enabled and disabled again on the
+    same footer widgets (a recompose would mount every key again, mid-generation)."""
+    engine = FakeEngine()
+    engine.gate = threading.Semaphore(0)
+    app = CoalignApp(make_service(tmp_path, engine), Config(), [])
+    try:
+        async with app.run_test(size=(140, 40)) as pilot:
+            footer = app.chat.query_one(KeysFooter)
+            await wait_until(pilot, lambda: footer.query(FooterKey))
+            keys = list(footer.query(FooterKey))
+            stop = next(key for key in keys if key.action == "stop")
+            assert stop.has_class("-disabled")
+            await ask(pilot, "go")
+            await wait_until(pilot, lambda: not stop.has_class("-disabled"))
+            engine.gate.release(100)
+            await wait_until(pilot, lambda: not app.chat.busy and stop.has_class("-disabled"))
+            await pilot.pause()
+            assert list(footer.query(FooterKey)) == keys
+    finally:
+        engine.gate.release(100)
+
+
 async def test_a_theme_chosen_in_the_app_is_saved_with_the_comments_kept(
         tmp_path: Path) -> None:
     config_file = tmp_path / "config.toml"
