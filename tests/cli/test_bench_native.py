@@ -69,7 +69,8 @@ def test_rounds_interleave_and_ratios_are_taken_within_each_round(llama_bench) -
     probes = Probes(raw=lambda: 95.0, engine=lambda: next(speeds),
                     tui=lambda: (next(speeds), 0.05), prompt=lambda: (360.0, 300),
                     threads=lambda: next(threads))
-    result = measure(probes, Native(script, Path("m.gguf"), 2), 16, 1, contended=True)
+    result = measure(probes, Native(script, Path("m.gguf"), 2, depth=40), 16, 1,
+                     contended=True)
     assert result["native_tg_tok_s"] == 100.0 and result["native_pp_tok_s"] == 400.0
     assert result["engine_native_ratio"] == pytest.approx(0.9)
     assert result["tui_native_ratio"] == pytest.approx(0.8)
@@ -83,6 +84,8 @@ def test_rounds_interleave_and_ratios_are_taken_within_each_round(llama_bench) -
     calls = [json.loads(line)["args"] for line in log.read_text().splitlines()]
     assert [c[c.index("-p") + 1] for c in calls] == ["0", "300", "0", "0", "300"]  # pp as long
     assert [c[c.index("-t") + 1] for c in calls] == ["2", "2", "2", "1", "2"]
+    depths = [c[c.index("-d") + 1] if "-d" in c else None for c in calls]
+    assert depths == ["40", None, "40", "40", None]  # tg after the engine's prompt's tokens
 
 
 def test_the_competing_process_runs_only_inside_the_block() -> None:

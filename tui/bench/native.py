@@ -40,11 +40,14 @@ def native_environment() -> dict[str, str]:
 
 
 def run_llama_bench(binary: Path, model: Path, threads: int, *, prompt: int = 0,
-                    generate: int = 0, repetitions: int = 1) -> float:
-    """Tokens/s of one llama-bench test: prompt processing (prompt > 0) or generation."""
+                    generate: int = 0, depth: int = 0, repetitions: int = 1) -> float:
+    """Tokens/s of one llama-bench test: prompt processing (prompt > 0) or generation,
+    after depth tokens already in the context (llama-bench's -d)."""
     # -fa 0: flash attention off, as the engine has it (llama-bench's default is auto)
     command = [str(binary), "-m", str(model), "-t", str(threads), "-p", str(prompt),
                "-n", str(generate), "-r", str(repetitions), "-fa", "0", "-o", "json"]
+    if depth:
+        command += ["-d", str(depth)]
     try:
         done = subprocess.run(command, capture_output=True, text=True, check=False,
                               timeout=TIMEOUT_SECONDS, env=native_environment())

@@ -23,15 +23,17 @@ RATIOS = (("engine", "raw"), ("tui", "raw"), ("engine", "native_tg"), ("tui", "n
 
 @dataclass(frozen=True)
 class Native:
-    """The llama-bench binary and what it is run on."""
+    """The llama-bench binary and what it is run on: generation starts after depth tokens,
+    as the engine's answer starts after its prompt's."""
 
     binary: Path
     model: Path
     threads: int
+    depth: int = 0
 
     def tg(self, tokens: int, threads: int | None = None) -> float:
         return native.run_llama_bench(self.binary, self.model, threads or self.threads,
-                                      generate=tokens)
+                                      generate=tokens, depth=self.depth)
 
     def pp(self, tokens: int) -> float:
         return native.run_llama_bench(self.binary, self.model, self.threads, prompt=tokens)

@@ -88,6 +88,14 @@ def prompt_tok_s(engine: LlamaEngine) -> tuple[float, int]:
     return speed, stats.prompt_evaluated
 
 
+def prompt_depth(engine: LlamaEngine) -> int:
+    """Tokens in the context when the bench prompt's answer starts (its chat template's)."""
+    _cold(engine)
+    turn = _service(engine, 2).send(PROMPT)
+    turn.wait()
+    return turn.generation.stats.prompt_evaluated
+
+
 def conversation(engine: LlamaEngine, turns: int) -> dict[str, float]:
     """First-token time at turn 1 and turn N, then a rewind against re-evaluating cold."""
     _cold(engine)
@@ -146,10 +154,12 @@ def run_bench(model: Path, turns: int = 20, presses: int = 200, tokens: int = 25
             engine = LlamaEngine(model, n_ctx=4096, n_threads=threads, seed=1,
                                  state_dir=Path(home) / "kv-cache")
             engine.wait_loaded()
-            reference = (Native(native.check_binary(native_binary), model, threads)
-                         if native_binary else None)
+            reference = (Native(native.check_binary(native_binary), model, threads,
+                                prompt_depth(engine)) if native_binary else None)
             try:
                 result: dict[str, Any] = speeds(engine, tokens, rounds, reference, contended)
+                if reference is not None:  # native tg starts after as many tokens
+                    result["native_tg_depth"] = reference.depth
                 progress(f"{presses} key presses while an answer streams")
                 result.update(measure_key_latency(_service(engine, tokens), PROMPT, presses))
                 if contended:
