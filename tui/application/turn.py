@@ -34,10 +34,17 @@ class Turn:
     stop_signal: str = field(default="stopped", init=False)  # stored as why it was stopped
 
     def __iter__(self) -> Iterator[str]:
+        return self._saved_as_it_goes(iter(self.generation))
+
+    def batches(self, interval: float) -> Iterator[str]:
+        """The text joined per interval (Generation.batches), saved as it goes."""
+        return self._saved_as_it_goes(self.generation.batches(interval))
+
+    def _saved_as_it_goes(self, pieces: Iterator[str]) -> Iterator[str]:
         store = self.service.store
         last_save = time.monotonic()
         try:
-            for piece in self.generation:
+            for piece in pieces:
                 yield piece
                 if self.save_error is None and time.monotonic() - last_save >= CHECKPOINT_SECONDS:
                     try:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import gc
 import sys
 import threading
-import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import fields
 from functools import partial
 
@@ -43,27 +42,8 @@ from tui.widgets.conversation import (
 )
 from tui.widgets.footer import KeysFooter
 
-FRAME_SECONDS = 0.25  # post streamed text to the UI at most this often (see StreamView)
+FRAME_SECONDS = 0.25  # post streamed text to the UI this often (Generation.batches, StreamView)
 READING_CHECK_SECONDS = 0.25  # how often a long prompt's reading progress is looked at
-
-
-def batched(pieces: Iterable[str], interval: float) -> Iterator[str]:
-    """Join pieces that arrive within interval of the last yield (first one at once).
-
-    Fewer UI updates per token leave the GIL to the generation thread.
-    """
-    buffer: list[str] = []
-    last = 0.0
-    for piece in pieces:
-        buffer.append(piece)
-        now = time.monotonic()
-        if now - last >= interval:
-            yield "".join(buffer)
-            buffer.clear()
-            last = now
-    if buffer:
-        yield "".join(buffer)
-
 
 _HELD_THRESHOLD = 1_000_000
 _threshold = [gc.get_threshold()[2]]
@@ -336,7 +316,7 @@ class ConversationScreen(Screen[None]):
         if self._stop_requested.is_set():
             turn.stop(self._stop_signal)
         try:
-            for text in batched(turn, FRAME_SECONDS):
+            for text in turn.batches(FRAME_SECONDS):
                 answer.post_message(AnswerView.Piece(text))
         except Exception as exc:
             error = str(exc)
