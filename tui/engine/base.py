@@ -153,13 +153,10 @@ class Generation:
         it again, as wait() after a Ctrl-C does, must not wait for an end marker that has
         already been taken)."""
         while not self._finished.is_set():
-            item = self._queue.get()
-            if item is _DONE:
-                self._finished.set()
+            piece = self._taken(self._queue.get())
+            if piece is None:
                 return
-            assert isinstance(item, str)
-            self.text += item
-            yield item
+            yield piece
 
     def batches(self, interval: float) -> Iterator[str]:
         """The pieces joined per interval: the first as soon as it comes, then what came
@@ -178,15 +175,21 @@ class Generation:
         """The pieces queued now, without waiting (the end marker ends the stream)."""
         while True:
             try:
-                item = self._queue.get_nowait()
+                piece = self._taken(self._queue.get_nowait())
             except queue.Empty:
                 return
-            if item is _DONE:
-                self._finished.set()
+            if piece is None:
                 return
-            assert isinstance(item, str)
-            self.text += item
-            yield item
+            yield piece
+
+    def _taken(self, item: object) -> str | None:
+        """An item taken off the queue: a piece, added to text, or None at the end marker."""
+        if item is _DONE:
+            self._finished.set()
+            return None
+        assert isinstance(item, str)
+        self.text += item
+        return item
 
     def wait(self) -> str:
         """Consume the rest of the stream and return the whole text."""
