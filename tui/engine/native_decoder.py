@@ -5,7 +5,7 @@ loaded Llama; everything here runs on the engine's owner thread. Per token: the 
 logits are copied into a reusable llama_token_data array, the `mask` chain (the grammar,
 when there is one) and the `pick` chain (top-k, repeat penalty, then greedy, or top-k …
 temperature and a seeded draw) are applied to it in C, and the chosen token's probability
-is taken from the (masked) logits by softmax_p (native_sampler.py says which probability
+is taken from the (masked) logits by Softmax.p (native_sampler.py says which probability
 that is). No Python logits processor is left on the per-token path.
 """
 

@@ -15,7 +15,7 @@ array per token, on the owner thread:
 The probability shown for a token is the model's probability for it over the whole
 vocabulary at temperature 1, after the grammar's mask, before the repeat penalty, the
 temperature and any truncation: exp(logit - max) / sum(exp(logits - max)) over the
-(masked) logits, computed in numpy for the chosen token only (native_decoder.softmax_p).
+(masked) logits, computed in numpy for the chosen token only (native_decoder.Softmax).
 It used to be llama.cpp's `dist` sampler over every candidate, the same number at 0.5 ms
 a token against 0.15 ms. At temperature 0 it says how sure the model was of the token it
 was made to take; at other temperatures it does not depend on how hot the sampling was.
