@@ -18,12 +18,12 @@ from collections.abc import Mapping, MutableMapping
 # Any of these in the user's environment means they chose: coalign then sets nothing.
 USER_KEYS = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
 # Bounded spinning: 30,000 busy iterations before a waiting thread sleeps. On this 2-core
-# VM, 1,000 made llama.cpp's threads sleep at most barriers: waking a sleeping vCPU is slow,
-# and the headless TUI fell to 31-68 tokens/s (its two threads used 0.6-0.7 and 0.3-0.6
-# of a core) against 71-85 with 30,000, 100,000 or libgomp's own 300,000 in runs
-# alternating with llama-bench (README: Speed). A busy core no longer calls for short
-# spins: the engine then runs fewer threads (thread_count.py), and a thread left waiting
-# still sleeps in the end.
+# VM, 1,000 made llama.cpp's threads sleep at most barriers (waking a sleeping vCPU is
+# slow, the likely cause), and the headless TUI fell to 31-68 tokens/s (its two threads
+# used 0.6-0.7 and 0.3-0.6 of a core) against 71-85 with 30,000, 100,000 or libgomp's own
+# 300,000 in runs alternating with llama-bench (README: Speed). A busy core no longer calls
+# for short spins: the engine then runs fewer threads (thread_count.py), and a thread left
+# waiting still sleeps in the end.
 DEFAULTS: dict[str, str] = {"GOMP_SPINCOUNT": "30000"}
 
 
