@@ -208,10 +208,7 @@ def _entry_value(entry: DiaryEntry, field_name: str, created: str) -> str:
         return entry.profile_name
     if field_name == "created_at":
         return created
-    return _line_text(getattr(entry, field_name))
-
-
-def _line_text(value: object) -> str:
+    value = getattr(entry, field_name)
     return lines(value if type(value) is str else str(value))
 
 
