@@ -16,6 +16,7 @@ import pytest
 import tui.alignment.diary.read_ahead as read_ahead
 from tests.fixtures.diary import sample_entry
 from tui.alignment.diary import DiaryStore
+from tui.alignment.diary.entry import DiaryEntry
 from tui.alignment.diary.folders import StudyFolders
 from tui.alignment.diary.store import entry_names
 from tui.alignment.diary.store import read_entry as real_read_entry
@@ -65,9 +66,9 @@ def ahead(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     started: list[int] = []
     real = read_ahead._read_ahead
 
-    def counted(files: Any) -> Any:
+    def counted(files: Any, preparation: Any = None) -> Any:
         started.append(len(files))
-        return real(files)
+        return real(files, preparation)
     monkeypatch.setattr(read_ahead, "READ_AHEAD_FILES", 1)
     monkeypatch.setattr(read_ahead, "BATCH", 4)
     monkeypatch.setattr(read_ahead, "_read_ahead", counted)
@@ -144,6 +145,70 @@ def test_the_reader_ends_when_the_entries_are_no_longer_wanted(
         "coalign-diary-reader"]
     entries.close()
     assert not multiprocessing.active_children() and len(ahead) == 1
+
+
+class Shouting:
+    """A Preparation: the response in capitals, and the entry's id as the extra."""
+
+    def __init__(self) -> None:
+        self.taken: list[tuple[str, str, object]] = []
+
+    def prepare(self, entry: DiaryEntry) -> tuple[DiaryEntry, object]:
+        return replace(entry, misaligned_response=entry.misaligned_response.upper()), entry.id
+
+    def take(self, entry: DiaryEntry, extra: object) -> None:
+        self.taken.append((entry.id, entry.misaligned_response, extra))
+
+
+def served(files: list[tuple[str, str]], behind_from: int) -> list[list[Any]]:
+    """What a reader sends of files (two to a message) when nothing reads the messages
+    until it has ended (they are small: the pipe holds them all)."""
+    receiving, sending = multiprocessing.get_context("fork").Pipe(duplex=False)
+    reader = multiprocessing.get_context("fork").Process(
+        target=read_ahead._serve, args=(files, sending, Shouting(), behind_from))
+    reader.start()
+    reader.join()
+    messages = []
+    while receiving.poll():
+        messages.append(read_ahead._unpack(receiving.recv_bytes())[0])
+    return messages
+
+
+@needs_two_cores
+def test_a_batch_read_while_the_pipe_holds_enough_unread_is_sent_prepared(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folders = study(tmp_path)
+    files = [(str(path), path.stem) for path in sorted(folders[0].glob("2*.toml"))][:6]
+    monkeypatch.setattr(read_ahead, "BATCH", 2)
+    never = served(files, 1 << 30)  # the pipe never holds that much: nothing prepared
+    assert [[type(item) for item in message] for message in never] == [[dict] * 2] * 3 + [[]]
+    first, *rest, last = served(files, 1)  # after the first message, each one waits
+    assert [type(item) for item in first] == [dict, dict]  # the pipe was empty
+    assert rest
+    for item in (item for message in rest for item in message):
+        assert type(item) is tuple
+        fields, extra = item
+        assert fields["misaligned_response"].isupper() and extra == fields["id"]
+    assert last == []  # the end: nothing left over
+
+
+@needs_two_cores
+def test_entries_the_reader_prepared_come_prepared_and_this_process_is_told(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: list[int]) -> None:
+    folders = study(tmp_path)
+    plain = read_here(folders, monkeypatch)[0]
+    monkeypatch.setattr(read_ahead, "_unread", lambda _sending: 1 << 30)  # always behind
+    shouting = Shouting()
+    found = StudyFolders(folders)
+    entries = [vars(entry) for entry in found.entries(preparation=shouting)]
+    assert len(ahead) == 1 and len(entries) == len(plain) and shouting.taken
+    assert all(extra == entry_id and text.isupper() for entry_id, text, extra in shouting.taken)
+    taken = {entry_id for entry_id, _text, _extra in shouting.taken}
+    for entry, before in zip(entries, plain):  # prepared, else as read here (the last batch)
+        if entry["id"] in taken:
+            assert entry == {**before, "misaligned_response": before["misaligned_response"].upper()}
+        else:
+            assert entry == before
 
 
 def test_a_small_study_or_a_machine_that_cannot_fork_reads_here(

@@ -16,11 +16,13 @@ import tui.alignment.diary.read_ahead as read_ahead
 import tui.alignment.export.run as run_module
 from tests.fixtures.diary import sample_entry
 from tui.alignment.diary import DiaryStore, load_folders
+from tui.alignment.diary.entry import DiaryEntry
 from tui.alignment.diary.folders import StudyFolders
 from tui.alignment.diary.participant import FolderParticipant
 from tui.alignment.export import FORMATS, run_export
+from tui.alignment.export.redaction import Redactor
 from tui.alignment.export.rows import COLUMNS, flat_row
-from tui.alignment.export.run import BrokenFiles, export_folders
+from tui.alignment.export.run import BrokenFiles, ExportReport, export_folders
 from tui.application.participant import ParticipantKeeper
 
 PEOPLE = (("ana", "P01", True), ("bo", "", True), ("cy", "P03", False), ("dee", "P04", True),
@@ -76,6 +78,39 @@ def test_a_streamed_export_writes_what_one_from_memory_writes(tmp_path: Path,
     assert replace(streamed, key_path=held.key_path) == held
     assert (streamed.written, streamed.skipped_no_consent, streamed.key_added) == (12, 3, 4)
     assert len(streamed.warnings) == 2 and streamed.masked == {"e-mail": 12, "phone": 12}
+
+
+@pytest.mark.skipif(not read_ahead.can_read_ahead(), reason="needs fork and two cores")
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_entries_the_reader_masked_ahead_export_as_those_masked_here(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    folders = study(tmp_path, entries=5)
+
+    def export(name: str) -> ExportReport:
+        return export_folders(folders, fmt, tmp_path / f"{name}.{fmt}", pseudonymise=True,
+                              redact_names=["Ada Lovelace"],
+                              redact_report=tmp_path / f"{name}.masks.csv")
+    here = export("here")  # 25 files: too few for a reader, all masked here
+    monkeypatch.setattr(read_ahead, "READ_AHEAD_FILES", 1)
+    monkeypatch.setattr(read_ahead, "BATCH", 2)
+    monkeypatch.setattr(read_ahead, "_unread", lambda _sending: 1 << 30)  # this one is behind
+    masked_ahead: list[str] = []
+    take = Redactor.take
+
+    def counted(self: Redactor, entry: DiaryEntry, found: list[tuple[str, str]]) -> None:
+        masked_ahead.append(entry.id)
+        take(self, entry, found)
+    monkeypatch.setattr(Redactor, "take", counted)
+    ahead = export("ahead")
+    assert len(masked_ahead) >= 20  # every full batch, those without consent included
+    assert exported(tmp_path / f"ahead.{fmt}") == exported(tmp_path / f"here.{fmt}")
+    assert (tmp_path / "ahead.masks.csv").read_text() == (
+        tmp_path / "here.masks.csv").read_text()
+    assert (tmp_path / f"ahead.{fmt}.pseudonym-key.csv").read_text() == (
+        tmp_path / f"here.{fmt}.pseudonym-key.csv").read_text()
+    assert replace(ahead, key_path=None, redact_report=None) == replace(
+        here, key_path=None, redact_report=None)
+    assert ahead.masked == {"e-mail": 20, "phone": 20}
 
 
 def test_each_file_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,7 +15,7 @@ from typing import Iterable, Iterator
 
 from tui.alignment.diary.entry import DiaryEntry, DiaryError
 from tui.alignment.diary.participant import FolderParticipant, Participant, read_participant
-from tui.alignment.diary.read_ahead import read_entries
+from tui.alignment.diary.read_ahead import Preparation, read_entries
 from tui.alignment.diary.store import SUFFIX, DiaryFilter, entry_names
 from tui.alignment.files import remove_stale_temp_files
 
@@ -48,11 +48,13 @@ class StudyFolders:
         """How many entries there are at most (files with different names)."""
         return len(self._files)
 
-    def entries(self, where: DiaryFilter | None = None) -> Iterator[DiaryEntry]:
+    def entries(self, where: DiaryFilter | None = None,
+                preparation: Preparation | None = None) -> Iterator[DiaryEntry]:
         """Every entry that where matches, sorted by id; a file that cannot be read goes
-        to problems and is left out."""
+        to problems and is left out. A reader process may prepare some of the entries
+        read (read_ahead.Preparation: before the participant file is put on them)."""
         read = read_entries([(path, stem) for stem, copies in self._files
-                             for _number, path in copies])
+                             for _number, path in copies], preparation)
         try:
             for _stem, copies in self._files:
                 kept: DiaryEntry | None = None

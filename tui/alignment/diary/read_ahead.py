@@ -11,6 +11,13 @@ is what read_entry gives or raises, in the same order: an error other than Diary
 or a reader that dies, makes this process read the rest itself. A process with other
 threads running (the TUI's) reads here: forking it is not safe.
 
+A Preparation lets the reader take on work this process would do next with an entry (an
+export's redaction): whenever the pipe holds more than half of what it can of messages
+this process has not taken yet (it is behind), the reader prepares the batch it has just
+read before sending it, and this process is told of each entry that comes prepared. The
+pipe so stays about half full, neither process waits for the other, and they share the
+work as their speeds allow; what comes back is the same whichever did it.
+
 The reader writes nothing but to the pipe, keeps nothing (it exits when done, and is
 ended when the entries are no longer wanted), and ignores Ctrl-C, which this process
 handles. Its CPU time counts as a child's (resource.RUSAGE_CHILDREN) once it has ended.
@@ -26,25 +33,41 @@ import signal
 import sys
 import threading
 from multiprocessing.connection import Connection
-from typing import Any, Generator, Sequence
+from typing import Any, Generator, Protocol, Sequence
 
 from tui.alignment.diary.entry import DiaryEntry, DiaryError
 from tui.alignment.diary.store import read_entry
 
 READ_AHEAD_FILES = 2000  # fewer files are read here: starting a reader costs more
 BATCH = 16  # entries a message: ~60 KB, under malloc's mmap threshold, so buffers are reused
+PIPE_BYTES = 1 << 18  # about four messages in the pipe; the reader prepares above two
 File = tuple[str, str]  # (path, stem), as read_entry takes them
 Read = DiaryEntry | DiaryError
+# What the reader sends of a file: an entry, an entry prepared (with its extra), an error.
+Item = DiaryEntry | tuple[DiaryEntry, Any] | str
 _MORE, _END, _STOP = 0, 1, 2  # after a batch: more follow; that was all; read the rest
 _new_entry = object.__new__
 
 
-def read_entries(files: Sequence[File]) -> Generator[Read, None, None]:
+class Preparation(Protocol):
+    """Work on an entry that the reader process may do for this one (see the module)."""
+
+    def prepare(self, entry: DiaryEntry) -> tuple[DiaryEntry, Any]:
+        """In the reader: the entry as this process wants it, and what else it must know
+        of it (plain data: lists, tuples, texts, numbers)."""
+
+    def take(self, entry: DiaryEntry, extra: Any) -> None:
+        """Here: entry came prepared by the reader, with extra."""
+
+
+def read_entries(files: Sequence[File], preparation: Preparation | None = None
+                 ) -> Generator[Read, None, None]:
     """read_entry(path, stem) of each file, in order: the entry, or the DiaryError it
-    raised (other errors are raised); by a reader process when that is worth it."""
+    raised (other errors are raised); by a reader process when that is worth it, which
+    may then prepare some of them (preparation.take says which)."""
     if len(files) < READ_AHEAD_FILES or not can_read_ahead():
         return _read_here(files, 0)
-    return _read_ahead(files)
+    return _read_ahead(files, preparation)
 
 
 def can_read_ahead() -> bool:
@@ -64,11 +87,13 @@ def _read_here(files: Sequence[File], start: int) -> Generator[Read, None, None]
             yield exc
 
 
-def _read_ahead(files: Sequence[File]) -> Generator[Read, None, None]:
+def _read_ahead(files: Sequence[File], preparation: Preparation | None
+                ) -> Generator[Read, None, None]:
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
-    reader = context.Process(target=_serve, args=(files, sending), daemon=True,
-                             name="coalign-diary-reader")
+    behind_from = _widen(sending) // 2
+    reader = context.Process(target=_serve, args=(files, sending, preparation, behind_from),
+                             daemon=True, name="coalign-diary-reader")
     done, status = 0, _MORE
     held = {signal.SIGINT}  # until the reader ignores it (then it is delivered here)
     try:
@@ -88,8 +113,11 @@ def _read_ahead(files: Sequence[File]) -> Generator[Read, None, None]:
             for item in items:
                 done += 1
                 if type(item) is dict:
-                    entry = _new_entry(DiaryEntry)  # the reader's entry, as it was
-                    entry.__dict__ = item
+                    yield _entry(item)
+                elif type(item) is tuple:  # prepared: (the entry's fields, extra)
+                    entry = _entry(item[0])
+                    assert preparation is not None
+                    preparation.take(entry, item[1])
                     yield entry
                 else:
                     yield DiaryError(item)
@@ -103,11 +131,21 @@ def _read_ahead(files: Sequence[File]) -> Generator[Read, None, None]:
         yield from _read_here(files, done)
 
 
-def _serve(files: Sequence[File], sending: Connection) -> None:
-    """The reader: each file's entry, or its DiaryError's text, BATCH to a message."""
+def _entry(fields: dict[str, Any]) -> DiaryEntry:
+    """The reader's entry, as it was (its fields, without __init__ or checks again)."""
+    entry = _new_entry(DiaryEntry)
+    entry.__dict__ = fields
+    return entry
+
+
+def _serve(files: Sequence[File], sending: Connection,
+           preparation: Preparation | None = None, behind_from: int = 1) -> None:
+    """The reader: each file's entry, or its DiaryError's text, BATCH to a message;
+    a batch read while the pipe holds behind_from bytes or more unread (the other
+    process is behind) is prepared first."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    batch: list[DiaryEntry | str] = []  # an entry, or the text of its DiaryError
+    batch: list[Item] = []
     status = _STOP
     try:
         for path, stem in files:
@@ -116,6 +154,8 @@ def _serve(files: Sequence[File], sending: Connection) -> None:
             except DiaryError as exc:
                 batch.append(str(exc))
             if len(batch) == BATCH:
+                if preparation is not None and _unread(sending) >= behind_from:
+                    batch = [_prepared(item, preparation) for item in batch]
                 sending.send_bytes(_pack(batch, _MORE))
                 batch = []
         status = _END
@@ -129,18 +169,49 @@ def _serve(files: Sequence[File], sending: Connection) -> None:
         sending.close()
 
 
-def _pack(items: list[DiaryEntry | str], status: int) -> bytes:
-    """A message: each entry as its fields (a dict), each error as its text, and status;
-    by marshal (twice as fast as pickle both ways), or pickle where an entry holds a
-    date or a time (what tomllib reads for an unquoted one)."""
-    plain = [item.__dict__ if type(item) is DiaryEntry else item for item in items]
+def _widen(sending: Connection) -> int:
+    """Let the pipe hold PIPE_BYTES (Linux gives 64 KiB, one message), so that neither
+    process waits for the other while the pipe is half full; its size in bytes."""
+    import fcntl  # here, not above: the reader runs on Linux only (can_read_ahead)
+
+    try:
+        fcntl.fcntl(sending.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        return int(fcntl.fcntl(sending.fileno(), fcntl.F_GETPIPE_SZ))
+    except (AttributeError, OSError):  # an older kernel, or a lower limit: as it is
+        return 1 << 16
+
+
+def _unread(sending: Connection) -> int:
+    """How many bytes the pipe holds that the other process has not read yet."""
+    import fcntl
+    import termios
+
+    waiting = bytearray(4)
+    fcntl.ioctl(sending.fileno(), termios.FIONREAD, waiting)
+    return int.from_bytes(waiting, sys.byteorder)
+
+
+def _prepared(item: Item, preparation: Preparation) -> Item:
+    if type(item) is not DiaryEntry:
+        return item
+    return preparation.prepare(item)
+
+
+def _pack(items: list[Item], status: int) -> bytes:
+    """A message: each entry as its fields (a dict), a prepared one as (its fields, the
+    extra), each error as its text, and status; by marshal (twice as fast as pickle
+    both ways), or pickle where an entry holds a date or a time (what tomllib reads for
+    an unquoted one)."""
+    plain = [item.__dict__ if type(item) is DiaryEntry else
+             (item[0].__dict__, item[1]) if type(item) is tuple else item for item in items]
     try:
         return b"m" + marshal.dumps((plain, status))
     except ValueError:
         return b"p" + pickle.dumps((plain, status), pickle.HIGHEST_PROTOCOL)
 
 
-def _unpack(message: bytes) -> tuple[list[dict[str, Any] | str], int]:
+def _unpack(message: bytes) -> tuple[list[dict[str, Any] | tuple[dict[str, Any], Any] | str],
+                                     int]:
     data = memoryview(message)[1:]
     items, status = marshal.loads(data) if message[:1] == b"m" else pickle.loads(data)
     return items, status

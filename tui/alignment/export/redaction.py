@@ -13,7 +13,7 @@ import csv
 import os
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, Callable, NamedTuple, Sequence
@@ -113,6 +113,8 @@ class Redactor:
         self.findings: list[Finding] = []
         self._done: dict[str, tuple[str, tuple[str, ...]]] = {}
         self._cached_chars = 0
+        # Entries the reader process masked (prepare), in the order they came.
+        self._ahead: deque[tuple[DiaryEntry, list[tuple[str, str]]]] = deque()
 
     def __call__(self, text: str) -> str:
         """text with personal data masked (no finding recorded)."""
@@ -131,8 +133,22 @@ class Redactor:
 
     def entry(self, entry: DiaryEntry) -> DiaryEntry:
         """A copy with every text field masked, metadata included, and findings recorded
-        (the entry itself when nothing in it needed masking)."""
+        (the entry itself when nothing in it needed masking, or when it came masked)."""
+        ahead = self._ahead
+        while ahead:  # those masked ahead and not asked for (left out) are let go
+            masked_ahead, found = ahead.popleft()
+            if masked_ahead is entry:
+                self.findings += [Finding(entry.id, *where) for where in found]
+                return entry
+        masked, findings = self.masked(entry)
+        self.findings += findings
+        return masked
+
+    def masked(self, entry: DiaryEntry) -> tuple[DiaryEntry, list[Finding]]:
+        """A copy of entry with every text field masked (entry itself when nothing
+        needed it), and the findings of its masks (not recorded)."""
         changes: dict[str, Any] = {}
+        findings: list[Finding] = []
         done = self._done
         for name in _TEXT_FIELDS:
             value = getattr(entry, name)
@@ -142,25 +158,36 @@ class Redactor:
                 masked, kinds = done.get(value) or self.mask(value)
                 if not kinds:
                     continue
-                self._record(entry.id, (name,), kinds)
+                _record(findings, entry.id, (name,), kinds)
             else:
-                masked = self._walk(value, (name,), entry.id)
+                masked = self._walk(value, (name,), entry.id, findings)
                 if masked is value:
                     continue
             changes[name] = masked
         if not changes:
-            return entry
+            return entry, findings
         copied = copy.copy(entry)  # not dataclasses.replace: no __init__, no __post_init__
         for name, masked in changes.items():
             setattr(copied, name, masked)
-        return copied
+        return copied, findings
+
+    def prepare(self, entry: DiaryEntry) -> tuple[DiaryEntry, list[tuple[str, str]]]:
+        """read_ahead.Preparation, in the reader process: the entry masked, and where
+        (field, kind), as plain data for the pipe."""
+        masked, findings = self.masked(entry)
+        return masked, [(finding.field, finding.kind) for finding in findings]
+
+    def take(self, entry: DiaryEntry, found: list[tuple[str, str]]) -> None:
+        """read_ahead.Preparation, here: entry came masked, with these masks; entry()
+        records them when asked for it (in the order entries come)."""
+        self._ahead.append((entry, found))
 
     def counts(self) -> dict[str, int]:
         """How many masks of each kind, in KINDS order, kinds with none left out."""
         counted = Counter(finding.kind for finding in self.findings)
         return {kind: counted[kind] for kind in KINDS if counted[kind]}
 
-    def _walk(self, value: Any, where: Path_, entry_id: str) -> Any:
+    def _walk(self, value: Any, where: Path_, entry_id: str, findings: list[Finding]) -> Any:
         """A list or table with its texts masked (the same object when none changed)."""
         kind = type(value)
         if kind is not list and kind is not dict:
@@ -174,9 +201,9 @@ class Redactor:
                 masked, kinds = done.get(item) or self.mask(item)
                 if not kinds:
                     continue
-                self._record(entry_id, (*where, key), kinds)
+                _record(findings, entry_id, (*where, key), kinds)
             elif item and (type(item) is dict or type(item) is list):
-                masked = self._walk(item, (*where, key), entry_id)
+                masked = self._walk(item, (*where, key), entry_id, findings)
                 if masked is item:
                     continue
             else:
@@ -185,10 +212,6 @@ class Redactor:
                 copied = list(value) if kind is list else dict(value)
             copied[key] = masked
         return value if copied is None else copied
-
-    def _record(self, entry_id: str, where: Path_, kinds: tuple[str, ...]) -> None:
-        field = _field_name(where)
-        self.findings += [Finding(entry_id, field, kind) for kind in kinds]
 
     def _mask(self, text: str) -> tuple[str, tuple[str, ...]]:
         kinds: list[str] = []
@@ -214,6 +237,12 @@ class Redactor:
                                                self._clues)):
             text = _sub(self._names, "name", lambda _m: "[name]", text, kinds)
         return text, tuple(kinds)
+
+
+def _record(findings: list[Finding], entry_id: str, where: Path_,
+            kinds: tuple[str, ...]) -> None:
+    field = _field_name(where)
+    findings += [Finding(entry_id, field, kind) for kind in kinds]
 
 
 def _enough_digits(text: str) -> bool:

@@ -156,7 +156,7 @@ def _export_streamed(study: StudyFolders, job: _Export, skip_broken: bool,
 
     def consenting() -> Iterator[DiaryEntry]:
         nonlocal skipped
-        for entry in study.entries():
+        for entry in study.entries(preparation=job.redactor):  # it may mask some ahead
             if entry.consent:
                 held.setdefault(person(entry), (entry.participant_id, entry.pseudonym))
                 yield entry
@@ -219,11 +219,14 @@ class _Export:
             self.redactor = Redactor(names, region=options.phone_region)
 
     def write(self, entries: Iterable[DiaryEntry], tick: Callable[[], None]) -> int:
-        """Write the entries, renamed and masked one by one as the writer asks, to the
-        temporary file; returns how many were written."""
-        stream: Iterable[DiaryEntry] = renamed(entries, self.name_of)
+        """Write the entries, masked and renamed one by one as the writer asks, to the
+        temporary file; returns how many were written. (Masking comes first: it keys an
+        entry the reader process masked ahead by the entry itself, which renaming copies;
+        pseudonyms are never masked, so the order changes nothing written.)"""
+        stream: Iterable[DiaryEntry] = entries
         if self.redactor is not None:
             stream = map(self.redactor.entry, stream)
+        stream = renamed(stream, self.name_of)
         try:
             with _cyclic_gc_paused():
                 return self._write(stream, tick)
