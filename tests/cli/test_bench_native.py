@@ -82,10 +82,36 @@ def test_rounds_interleave_and_ratios_are_taken_within_each_round(llama_bench) -
     assert (result["threads_in_use"], result["contended_threads_in_use"]) == (2, 1)
     assert result["tui_ui_thread_cpu_pct"] == pytest.approx(5.0)
     calls = [json.loads(line)["args"] for line in log.read_text().splitlines()]
-    assert [c[c.index("-p") + 1] for c in calls] == ["0", "300", "0", "0", "300"]  # pp as long
-    assert [c[c.index("-t") + 1] for c in calls] == ["2", "2", "2", "1", "2"]
+    # tg before and after the probes, then pp as long as the engine's prompt
+    assert [c[c.index("-p") + 1] for c in calls] == ["0", "0", "300", "0", "0", "0", "300"]
+    assert [c[c.index("-t") + 1] for c in calls] == ["2", "2", "2", "2", "1", "2", "2"]
     depths = [c[c.index("-d") + 1] if "-d" in c else None for c in calls]
-    assert depths == ["40", None, "40", "40", None]  # tg after the engine's prompt's tokens
+    assert depths == ["40", "40", None, "40", "40", "40", None]  # after the prompt's tokens
+
+
+class _Drifting:
+    """A native reference whose machine slows while the probes run: 110, then 90 tok/s."""
+
+    threads = 2
+
+    def __init__(self) -> None:
+        self.speeds = iter([110.0, 90.0])
+
+    def tg(self, tokens: int, threads: int | None = None) -> float:
+        return next(self.speeds)
+
+    def pp(self, tokens: int) -> float:
+        return 400.0
+
+
+def test_the_probes_are_compared_with_native_runs_on_both_sides_of_them() -> None:
+    probes = Probes(raw=lambda: 95.0, engine=lambda: 90.0, tui=lambda: (80.0, 0.05),
+                    prompt=lambda: (360.0, 300))
+    result = measure(probes, _Drifting(), 16, 1)  # type: ignore[arg-type]
+    assert (result["native_tg_before_tok_s"], result["native_tg_after_tok_s"]) == (110, 90)
+    assert result["native_tg_tok_s"] == 100.0
+    assert result["tui_native_ratio"] == pytest.approx(0.8)
+    assert result["engine_native_ratio"] == pytest.approx(0.9)
 
 
 def test_the_competing_process_runs_only_inside_the_block() -> None:

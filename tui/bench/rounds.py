@@ -2,7 +2,8 @@
 
 The machine's speed drifts between rounds (±10 % and more on a shared VM), so every
 figure is taken once per round, in the same order, and each ratio is taken within a round
-before the median over rounds. With contention, every round is run a second time while a
+before the median over rounds; native generation is taken on both sides of the probes it
+is compared with. With contention, every round is run a second time while a
 CPU-bound process holds one core (native.contention).
 """
 
@@ -52,12 +53,14 @@ class Probes:
 
 def one_round(probes: Probes, reference: Native | None, tokens: int,
               contended: bool = False) -> dict[str, float]:
-    """Every figure once, native first (the machine as the engine then finds it); under
-    contention also native on one thread fewer (what llama-bench does when told of the
-    busy core: the best native reference there is)."""
+    """Every figure once. Native generation runs right before the raw loop, the engine
+    and the TUI and again right after them, and their reference is the mean of the two
+    (the machine as those probes found it, drift between them halved); under contention
+    also native on one thread fewer (what llama-bench does when told of the busy core:
+    the best native reference there is)."""
     got: dict[str, float] = {}
     if reference is not None:
-        got["native_tg"] = reference.tg(tokens)
+        got["native_tg"] = got["native_tg_before"] = reference.tg(tokens)
         if contended and reference.threads > 1:
             got["native_fewer_tg"] = reference.tg(tokens, reference.threads - 1)
     got["raw"] = probes.raw()
@@ -65,6 +68,9 @@ def one_round(probes: Probes, reference: Native | None, tokens: int,
     got["tui"], got["ui_cpu"] = probes.tui()
     if (threads := probes.threads()) is not None:
         got["threads"] = threads
+    if reference is not None:
+        got["native_tg_after"] = reference.tg(tokens)
+        got["native_tg"] = (got["native_tg_before"] + got["native_tg_after"]) / 2
     got["prompt"], prompt_tokens = probes.prompt()
     if reference is not None:
         got["native_pp"] = reference.pp(prompt_tokens)
