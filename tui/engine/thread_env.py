@@ -17,14 +17,17 @@ from collections.abc import Mapping, MutableMapping
 
 # Any of these in the user's environment means they chose: coalign then sets nothing.
 USER_KEYS = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
-# Bounded spinning: 30,000 busy iterations before a waiting thread sleeps. On this 2-core
-# VM, 1,000 made llama.cpp's threads sleep at most barriers (waking a sleeping vCPU is
-# slow, the likely cause), and the headless TUI fell to 31-68 tokens/s (its two threads
-# used 0.6-0.7 and 0.3-0.6 of a core) against 71-85 with 30,000, 100,000 or libgomp's own
-# 300,000 in runs alternating with llama-bench (README: Speed). A busy core no longer calls
-# for short spins: the engine then runs fewer threads (thread_count.py), and a thread left
-# waiting still sleeps in the end.
-DEFAULTS: dict[str, str] = {"GOMP_SPINCOUNT": "30000"}
+# Bounded spinning: 1,000,000 busy iterations (~30 ms on this 2-core VM) before a waiting
+# thread sleeps. Between two tokens llama.cpp's worker waits while the engine samples
+# (0.5-0.7 ms); with 30,000 (~0.9 ms) it still slept about twice a token (475 sleeps in a
+# 256-token answer, against 3 with 1,000,000), and waking a sleeping vCPU is slow. In six
+# pairs of fresh processes the headless TUI gave 64-85 tokens/s with 1,000,000 against
+# 52-75 with 30,000 (as much or more in every pair); with another program keeping a core
+# 10 % or 25 % busy, 63-77 / 57-65 against 41-78 / 40-49 for the engine. 1,000 made the
+# threads sleep at most barriers (31-68 tokens/s). A busy core no longer calls for short
+# spins: the engine then runs fewer threads (thread_count.py), and a thread left waiting
+# still sleeps in the end (after an answer, ~30 ms of spinning is all it costs).
+DEFAULTS: dict[str, str] = {"GOMP_SPINCOUNT": "1000000"}
 
 
 _APPLIED_HERE: dict[str, str] = {}  # what apply_defaults set in this process's environment
@@ -54,7 +57,7 @@ def llama_default_environment(environ: Mapping[str, str]) -> dict[str, str]:
 
 
 def describe(environ: Mapping[str, str], applied: Mapping[str, str]) -> str:
-    """'GOMP_SPINCOUNT=30000 (coalign's default)', 'OMP_WAIT_POLICY=ACTIVE (yours)', …"""
+    """'GOMP_SPINCOUNT=1000000 (coalign's default)', 'OMP_WAIT_POLICY=ACTIVE (yours)', …"""
     chosen = [f"{key}={environ[key]}" for key in USER_KEYS if key in environ]
     if not chosen:
         return "libgomp's default (spin, then sleep)"
