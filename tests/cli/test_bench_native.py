@@ -66,11 +66,17 @@ def test_rounds_interleave_and_ratios_are_taken_within_each_round(llama_bench) -
     script, log = llama_bench
     speeds = iter([90.0, 80.0, 50.0, 45.0])  # engine, then TUI, then the contended round's
     threads = iter([2, 1])  # the engine's threads after each round's TUI answer
-    probes = Probes(raw=lambda: 95.0, engine=lambda: next(speeds),
+    raw_runs: list[float] = []
+
+    def raw() -> float:
+        raw_runs.append(95.0)
+        return 95.0
+    probes = Probes(raw=raw, engine=lambda: next(speeds),
                     tui=lambda: (next(speeds), 0.05), prompt=lambda: (360.0, 300),
                     threads=lambda: next(threads))
     result = measure(probes, Native(script, Path("m.gguf"), 2, depth=40), 16, 1,
                      contended=True)
+    assert raw_runs == [95.0] and "contended_raw_tok_s" not in result  # idle rounds only
     assert result["native_tg_tok_s"] == 100.0 and result["native_pp_tok_s"] == 400.0
     assert result["engine_native_ratio"] == pytest.approx(0.9)
     assert result["tui_native_ratio"] == pytest.approx(0.8)

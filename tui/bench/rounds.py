@@ -57,13 +57,16 @@ def one_round(probes: Probes, reference: Native | None, tokens: int,
     and the TUI and again right after them, and their reference is the mean of the two
     (the machine as those probes found it, drift between them halved); under contention
     also native on one thread fewer (what llama-bench does when told of the busy core:
-    the best native reference there is)."""
+    the best native reference there is), and no raw loop: without the engine's thread
+    count it crawls there (0.3 tokens/s with one core taken, a 256-token run 15 minutes)
+    and the engine never runs it."""
     got: dict[str, float] = {}
     if reference is not None:
         got["native_tg"] = got["native_tg_before"] = reference.tg(tokens)
         if contended and reference.threads > 1:
             got["native_fewer_tg"] = reference.tg(tokens, reference.threads - 1)
-    got["raw"] = probes.raw()
+    if not contended:  # llama-cpp-python's loop keeps both threads on a taken core
+        got["raw"] = probes.raw()
     got["engine"] = probes.engine()
     got["tui"], got["ui_cpu"] = probes.tui()
     if (threads := probes.threads()) is not None:
