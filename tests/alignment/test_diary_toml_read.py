@@ -109,3 +109,19 @@ def test_a_file_rtoml_rejects_names_tomllib_s_line_and_column(tmp_path: Path) ->
     line = len(dumps(entry).splitlines()) + 1
     assert str(raised.value).startswith(f"{path}: ") and f"(at line {line}, column" in str(
         raised.value)
+
+
+def test_a_transcript_turn_repeating_the_prompt_or_answer_is_read_as_the_same_text(
+        tmp_path: Path) -> None:
+    entry = sample_entry(initial_prompting="Summarise the paper",
+                         misaligned_response="It made up a source.",
+                         transcript=[{"role": "user", "content": "Summarise the paper"},
+                                     {"role": "assistant", "content": "It made up a source."},
+                                     {"role": "user", "content": "Again, please"}])
+    path = tmp_path / f"{entry.id}.toml"
+    path.write_text(dumps(entry), encoding="utf-8")
+    read = read_entry(path)
+    assert read == entry  # the same values
+    first, second, third = (turn["content"] for turn in read.transcript)
+    assert first is read.initial_prompting and second is read.misaligned_response
+    assert third == "Again, please"

@@ -148,12 +148,28 @@ def read_entry(path: Path | str, stem: str | None = None) -> DiaryEntry:
         if problem := conflict_problem(text):
             raise DiaryError(problem)
         data = toml_read.loads(text)  # rtoml, with tomllib's acceptance and messages
+        _share_repeated_texts(data)
         if stem != data.get("id"):
             raise DiaryError(f"id {data.get('id')!r} differs from the file name; rename one")
         return DiaryEntry.from_dict(data)
     except (OSError, UnicodeDecodeError, toml_read.TOMLDecodeError, DiaryError) as exc:
         reason = str(exc).removeprefix(f"diary entry {stem}: ")
         raise DiaryError(f"{path}: {reason}") from None
+
+
+def _share_repeated_texts(data: dict[str, Any]) -> None:
+    """Let transcript turns that repeat the initial prompt or the misaligned response
+    hold that same str: it is then kept, sent to an export's process, masked and
+    written as one object (an entry's transcript usually holds both)."""
+    transcript = data.get("transcript")
+    if type(transcript) is not list or not transcript:
+        return
+    repeated = {text: text for text in (data.get("initial_prompting"),
+                                        data.get("misaligned_response"))
+                if type(text) is str and text}
+    for turn in transcript:
+        if type(turn) is dict and type(content := turn.get("content")) is str:
+            turn["content"] = repeated.get(content, content)
 
 
 _O_READ = os.O_RDONLY | getattr(os, "O_BINARY", 0)  # Windows: no newline translation
