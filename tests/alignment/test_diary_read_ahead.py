@@ -167,10 +167,11 @@ def served(files: list[tuple[str, str]], behind_from: int) -> list[list[Any]]:
     reader = multiprocessing.get_context("fork").Process(
         target=read_ahead._serve, args=(files, sending, Shouting(), behind_from))
     reader.start()
-    reader.join()
+    reader.join(timeout=60)  # a pipe too small for them would keep it: then read anyway
     messages = []
-    while receiving.poll():
+    while receiving.poll(0 if reader.exitcode is not None else 1):
         messages.append(read_ahead._unpack(receiving.recv_bytes())[0])
+    reader.join()
     return messages
 
 
