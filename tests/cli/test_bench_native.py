@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -88,36 +89,50 @@ def test_rounds_interleave_and_ratios_are_taken_within_each_round(llama_bench) -
     assert (result["threads_in_use"], result["contended_threads_in_use"]) == (2, 1)
     assert result["tui_ui_thread_cpu_pct"] == pytest.approx(5.0)
     calls = [json.loads(line)["args"] for line in log.read_text().splitlines()]
-    # tg before and after the probes, then pp as long as the engine's prompt
-    assert [c[c.index("-p") + 1] for c in calls] == ["0", "0", "300", "0", "0", "0", "300"]
-    assert [c[c.index("-t") + 1] for c in calls] == ["2", "2", "2", "2", "1", "2", "2"]
+    # tg before the probes and after each (idle: raw loop, engine, TUI; contended: on a
+    # thread fewer first, then engine and TUI), then pp as long as the engine's prompt
+    assert [c[c.index("-p") + 1] for c in calls] == ["0"] * 4 + ["300"] + ["0"] * 4 + ["300"]
+    assert [c[c.index("-t") + 1] for c in calls] == ["2"] * 6 + ["1"] + ["2"] * 3
     depths = [c[c.index("-d") + 1] if "-d" in c else None for c in calls]
-    assert depths == ["40", "40", None, "40", "40", "40", None]  # after the prompt's tokens
+    assert depths == (["40"] * 4 + [None]) * 2  # after the prompt's tokens
 
 
-class _Drifting:
-    """A native reference whose machine slows while the probes run: 110, then 90 tok/s."""
+class _Machine:
+    """A machine that slows by 10 tokens/s with every measurement taken on it: native
+    llama-bench gets its speed, the probes a share of it."""
 
     threads = 2
 
     def __init__(self) -> None:
-        self.speeds = iter([110.0, 90.0])
+        self.speed = 130.0
+
+    def _taken(self, share: float) -> float:
+        self.speed -= 10.0
+        return share * self.speed
 
     def tg(self, tokens: int, threads: int | None = None) -> float:
-        return next(self.speeds)
+        return self._taken(1.0)
 
     def pp(self, tokens: int) -> float:
         return 400.0
 
+    def probe(self, share: float) -> Callable[[], float]:
+        return lambda: self._taken(share)
 
-def test_the_probes_are_compared_with_native_runs_on_both_sides_of_them() -> None:
-    probes = Probes(raw=lambda: 95.0, engine=lambda: 90.0, tui=lambda: (80.0, 0.05),
-                    prompt=lambda: (360.0, 300))
-    result = measure(probes, _Drifting(), 16, 1)  # type: ignore[arg-type]
-    assert (result["native_tg_before_tok_s"], result["native_tg_after_tok_s"]) == (110, 90)
-    assert result["native_tg_tok_s"] == 100.0
-    assert result["tui_native_ratio"] == pytest.approx(0.8)
+
+def test_each_probe_is_compared_with_the_native_runs_right_before_and_after_it() -> None:
+    machine = _Machine()
+    tui = machine.probe(0.8)
+    probes = Probes(raw=machine.probe(0.95), engine=machine.probe(0.9),
+                    tui=lambda: (tui(), 0.05), prompt=lambda: (360.0, 300))
+    result = measure(probes, machine, 16, 1)  # type: ignore[arg-type]
+    # native 120, raw, native 100, engine, native 80, TUI, native 60
+    assert (result["native_tg_before_tok_s"], result["native_tg_after_tok_s"]) == (120, 60)
+    assert result["native_tg_tok_s"] == 90.0
+    assert result["native_tg_tui_tok_s"] == 70.0
+    assert result["raw_native_ratio"] == pytest.approx(0.95)
     assert result["engine_native_ratio"] == pytest.approx(0.9)
+    assert result["tui_native_ratio"] == pytest.approx(0.8)
 
 
 def test_the_competing_process_runs_only_inside_the_block() -> None:

@@ -1,10 +1,12 @@
 """Interleaved rounds: native llama-bench, llama-cpp-python's loop, the engine and the TUI.
 
-The machine's speed drifts between rounds (±10 % and more on a shared VM), so every
-figure is taken once per round, in the same order, and each ratio is taken within a round
-before the median over rounds; native generation is taken on both sides of the probes it
-is compared with. With contention, every round is run a second time while a
-CPU-bound process holds one core (native.contention).
+The machine's speed drifts between rounds and within one (±10 % and more on a shared VM:
+native runs a few seconds apart have differed by over 20 %), so every figure is taken once
+per round, in the same order, and each ratio is taken within a round before the median
+over rounds; native generation runs before the first generation probe and after each one,
+so that each probe is compared with the native runs right before and right after it. With
+contention, every round is run a second time while a CPU-bound process holds one core
+(native.contention).
 """
 
 from __future__ import annotations
@@ -17,9 +19,13 @@ from typing import Any
 
 from tui.bench import native
 
-# name -> what it is divided by within a round (its ratio is <name>_<reference>_ratio)
-RATIOS = (("engine", "raw"), ("tui", "raw"), ("engine", "native_tg"), ("tui", "native_tg"),
-          ("raw", "native_tg"), ("prompt", "native_pp"), ("tui", "native_fewer_tg"))
+# (figure, what it is divided by within a round, the ratio's key)
+RATIOS = (("engine", "raw", "engine_ratio"), ("tui", "raw", "tui_ratio"),
+          ("engine", "native_tg_engine", "engine_native_ratio"),
+          ("tui", "native_tg_tui", "tui_native_ratio"),
+          ("raw", "native_tg_raw", "raw_native_ratio"),
+          ("prompt", "native_pp", "prompt_native_ratio"),
+          ("tui", "native_fewer_tg", "tui_native_fewer_ratio"))
 
 
 @dataclass(frozen=True)
@@ -53,27 +59,38 @@ class Probes:
 
 def one_round(probes: Probes, reference: Native | None, tokens: int,
               contended: bool = False) -> dict[str, float]:
-    """Every figure once. Native generation runs right before the raw loop, the engine
-    and the TUI and again right after them, and their reference is the mean of the two
-    (the machine as those probes found it, drift between them halved); under contention
-    also native on one thread fewer (what llama-bench does when told of the busy core:
-    the best native reference there is), and no raw loop: without the engine's thread
-    count it crawls there (0.3 tokens/s with one core taken, a 256-token run 15 minutes)
-    and the engine never runs it."""
+    """Every figure once. Native generation runs before the raw loop, the engine and the
+    TUI and again after each of them, and each one's reference (native_tg_<probe>) is the
+    mean of the native runs right before and right after it: the machine as that probe
+    found it, a linear drift cancelled. native_tg is the mean of all of them. Under
+    contention also native on one thread fewer (what llama-bench does when told of the
+    busy core: the best native reference there is), and no raw loop: without the engine's
+    thread count it crawls there (0.3 tokens/s with one core taken, a 256-token run 15
+    minutes) and the engine never runs it."""
     got: dict[str, float] = {}
+    natives: list[float] = []
     if reference is not None:
-        got["native_tg"] = got["native_tg_before"] = reference.tg(tokens)
+        natives.append(reference.tg(tokens))
         if contended and reference.threads > 1:
             got["native_fewer_tg"] = reference.tg(tokens, reference.threads - 1)
+    generation: list[tuple[str, Callable[[], float]]] = [("engine", probes.engine)]
     if not contended:  # llama-cpp-python's loop keeps both threads on a taken core
-        got["raw"] = probes.raw()
-    got["engine"] = probes.engine()
-    got["tui"], got["ui_cpu"] = probes.tui()
+        generation.insert(0, ("raw", probes.raw))
+
+    def tui() -> float:
+        speed, got["ui_cpu"] = probes.tui()
+        return speed
+
+    for name, probe in generation + [("tui", tui)]:
+        got[name] = probe()
+        if reference is not None:
+            natives.append(reference.tg(tokens))
+            got[f"native_tg_{name}"] = (natives[-2] + natives[-1]) / 2
     if (threads := probes.threads()) is not None:
         got["threads"] = threads
     if reference is not None:
-        got["native_tg_after"] = reference.tg(tokens)
-        got["native_tg"] = (got["native_tg_before"] + got["native_tg_after"]) / 2
+        got["native_tg"] = statistics.mean(natives)
+        got["native_tg_before"], got["native_tg_after"] = natives[0], natives[-1]
     got["prompt"], prompt_tokens = probes.prompt()
     if reference is not None:
         got["native_pp"] = reference.pp(prompt_tokens)
@@ -93,11 +110,9 @@ def summary(rounds: list[dict[str, float]], prefix: str = "") -> dict[str, Any]:
             continue
         result[f"{prefix}{name}_tok_s"] = statistics.median(values)
         result[f"{prefix}{name}_runs"] = [round(v, 1) for v in values]
-    for name, reference in RATIOS:
+    for name, reference, key in RATIOS:
         if name in rounds[0] and reference in rounds[0]:
-            label = "" if reference == "raw" else \
-                f"_{reference.removesuffix('_tg').removesuffix('_pp')}"
-            result[f"{prefix}{name}{label}_ratio"] = statistics.median(
+            result[f"{prefix}{key}"] = statistics.median(
                 r[name] / r[reference] if r[reference] else float("nan") for r in rounds)
     return result
 
