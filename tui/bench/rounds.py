@@ -73,15 +73,14 @@ def one_round(probes: Probes, reference: Native | None, tokens: int,
         natives.append(reference.tg(tokens))
         if contended and reference.threads > 1:
             got["native_fewer_tg"] = reference.tg(tokens, reference.threads - 1)
-    generation: list[tuple[str, Callable[[], float]]] = [("engine", probes.engine)]
-    if not contended:  # llama-cpp-python's loop keeps both threads on a taken core
-        generation.insert(0, ("raw", probes.raw))
-
     def tui() -> float:
         speed, got["ui_cpu"] = probes.tui()
         return speed
 
-    for name, probe in generation + [("tui", tui)]:
+    # llama-cpp-python's loop keeps both threads on a taken core: no raw loop contended
+    generation: list[tuple[str, Callable[[], float]]] = [] if contended else [
+        ("raw", probes.raw)]
+    for name, probe in generation + [("engine", probes.engine), ("tui", tui)]:
         got[name] = probe()
         if reference is not None:
             natives.append(reference.tg(tokens))
