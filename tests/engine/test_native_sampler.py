@@ -12,20 +12,29 @@ def chains(**settings: object):
     return plan(**values)  # type: ignore[arg-type]
 
 
+HEAD = (Stage("top_k", (104,)), Stage("dist", (0,)))  # the probability shown is taken here
+
+
 def test_greedy_answers_pick_after_the_penalty_and_mask_nothing_without_a_grammar() -> None:
     greedy = chains()
-    assert greedy.mask == ()
-    assert greedy.pick == (Stage("top_k", (65,)), Stage("penalties", (100, 64, 1.1, 0.0, 0.0)),
-                           Stage("greedy"))
+    assert greedy.mask == () and greedy.head == HEAD
+    assert greedy.pick == (Stage("penalties", (100, 64, 1.1, 0.0, 0.0)), Stage("greedy"))
 
 
 def test_sampled_answers_use_llama_cpp_pythons_chain_and_the_seed() -> None:
     hot = chains(temperature=0.7, grammar=True)
     assert [s.name for s in hot.mask] == ["grammar"]
-    assert [s.name for s in hot.pick] == ["top_k", "penalties", "top_k", "typical", "top_p",
-                                          "min_p", "temp", "dist"]
-    assert hot.pick[0].args == (104,) and hot.pick[2].args == (40,)
-    assert hot.pick[4].args == (0.9, 1) and hot.pick[-1].args == (7,)
+    assert hot.head == HEAD
+    assert [s.name for s in hot.pick] == ["penalties", "top_k", "typical", "top_p", "min_p",
+                                          "temp", "dist"]
+    assert hot.pick[1].args == (40,)
+    assert hot.pick[3].args == (0.9, 1) and hot.pick[-1].args == (7,)
+
+
+def test_a_draw_from_the_whole_distribution_takes_its_probability_over_every_token() -> None:
+    whole = chains(temperature=-1.0)
+    assert whole.head == (Stage("dist", (0,)),)
+    assert whole.pick == (Stage("penalties", (100, 64, 1.1, 0.0, 0.0)), Stage("dist", (7,)))
 
 
 def test_seeds_are_the_one_asked_for_or_a_draw_never_llama_cpps_random_marker() -> None:

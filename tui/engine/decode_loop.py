@@ -61,11 +61,14 @@ def joint(probs: Sequence[float]) -> float | None:
 def _held_back(text: str, stops: Sequence[str]) -> int:
     """How many characters at text's end could begin a stop string."""
     longest = 0
-    for stop in stops:
-        for size in range(min(len(stop) - 1, len(text)), longest, -1):
-            if text.endswith(stop[:size]):
-                longest = size
+    for stop in stops:  # each non-empty
+        # where a start of stop could begin: within its length, less one, of the end
+        at = text.find(stop[0], max(0, len(text) - len(stop) + 1))
+        while at >= 0 and len(text) - at > longest:
+            if stop.startswith(text[at:]):
+                longest = len(text) - at
                 break
+            at = text.find(stop[0], at + 1)
     return longest
 
 

@@ -9,8 +9,10 @@ from typing import Any
 class TokenProbe:
     """Wraps one Llama's eval: counts evaluated tokens and reports a long prompt's progress.
 
-    Every evaluation goes through Llama.eval (the engine's own loop and llama-cpp-python's),
-    so the counts hold whichever path evaluated them.
+    Every prompt evaluation goes through Llama.eval (the engine's own loop and
+    llama-cpp-python's), so the prompt counts hold whichever path evaluated them; the
+    answer tokens the engine generates go straight to llama_decode (native_decoder.py)
+    and are not counted here.
     """
 
     def __init__(self, llm: Any) -> None:
