@@ -54,6 +54,9 @@ def test_run_bench_reports_every_key(home: Path) -> None:
     assert result["startup_s"] <= result["model_ready_s"]
     assert result["resume_history_tokens"] >= 200  # the saved state spared the history:
     assert result["resume_tokens_evaluated"] < result["cold_tokens_evaluated"] / 4
+    for way in ("warm", "resume"):  # the median of three alternating first tokens
+        runs = result[f"ttft_{way}_runs"]
+        assert len(runs) == 3 and sorted(runs)[1] == round(result[f"ttft_{way}_s"], 3)
     lines = table(result)
     measured = len(TARGETS) + sum(key in result for _label, key, _holds in NATIVE_TARGETS)
     assert len([line for line in lines if line.startswith(("  ok", "  MISS"))]) == measured

@@ -68,11 +68,16 @@ class Entry:
     key: str
     tokens: np.ndarray
 
-    def read_state(self) -> bytearray:
+    def read_state(self) -> np.ndarray:
+        """The saved KV cells, read straight into one buffer (bytearray(read()) copied
+        ~23 MB a 1,000 tokens twice: 17-32 ms of a resumed answer's first token)."""
         with self.path.open("rb") as handle:
             _header(handle)
             handle.seek(4 * len(self.tokens), os.SEEK_CUR)
-            return bytearray(handle.read())
+            data = np.empty(os.fstat(handle.fileno()).st_size - handle.tell(), dtype=np.uint8)
+            if handle.readinto(data) != len(data):
+                raise OSError(f"{self.path} is shorter than its header says")
+            return data
 
 
 def _header(handle: BinaryIO) -> dict[str, object]:
