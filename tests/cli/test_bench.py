@@ -57,6 +57,7 @@ def test_run_bench_reports_every_key(home: Path) -> None:
     for way in ("warm", "resume"):  # the median of three alternating first tokens
         runs = result[f"ttft_{way}_runs"]
         assert len(runs) == 3 and sorted(runs)[1] == round(result[f"ttft_{way}_s"], 3)
+    assert result["warm_tokens_evaluated"] == result["resume_tokens_evaluated"] > 1
     lines = table(result)
     measured = len(TARGETS) + sum(key in result for _label, key, _holds in NATIVE_TARGETS)
     assert len([line for line in lines if line.startswith(("  ok", "  MISS"))]) == measured

@@ -38,14 +38,17 @@ class StateCache:
         entry = self.store.best(key, tokens, longer_than=cached)
         if entry is None:
             return cached
+
+        def load(buffer: Any, size: int) -> bool:
+            self._clear(llm)
+            return bool(self._lib.llama_state_seq_set_data(llm.ctx, buffer, size, 0))
+
         try:
-            data = entry.read_state()
-        except OSError as exc:
+            loaded = entry.with_state(load)
+        except (OSError, ValueError) as exc:  # ValueError: mmap of a file emptied meanwhile
             log.warning("saved KV cache %s unreadable (%s); evaluating again", entry.path, exc)
             return cached
-        buffer = (ctypes.c_uint8 * len(data)).from_buffer(data)
-        self._clear(llm)
-        if not self._lib.llama_state_seq_set_data(llm.ctx, buffer, len(data), 0):
+        if not loaded:
             log.warning("saved KV cache %s did not load; evaluating again", entry.path)
             self._clear(llm)
             return 0
