@@ -96,3 +96,34 @@ def test_an_empty_prompt_is_refused_before_the_model_loads(tmp_path: Path) -> No
     service = ChatService(Store(tmp_path / "h.sqlite3"), NeverLoads(), SamplingSettings(), "s")
     with pytest.raises(ActionRefused, match="empty prompt"):
         cmd_ask(build_parser().parse_args(["ask", "\x01 "]), startup_for(service, tmp_path))
+
+
+def test_a_grounded_ask_keeps_stdout_the_answer_and_says_its_sources_on_stderr(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.fixtures.library import make_library
+    from tui.alignment.library.index import LibraryIndex
+    from tui.alignment.library.ingest import add_paths
+    from tui.application.grounding import Grounder
+
+    service = make_service(tmp_path, FakeEngine("The archive holds 412 cassette tapes [1]."))
+    files = make_library(tmp_path / "library")
+    index = tmp_path / "library.sqlite3"
+    add_paths(LibraryIndex(index), [files["bib"].parent], "default")
+    service.grounder = Grounder(index)
+    startup = Startup(Paths(tmp_path, tmp_path / "data"), Config(), service, None, None)  # type: ignore[arg-type]
+    args = build_parser().parse_args(
+        ["ask", "--ground", "how many cassette tapes are in the Lagos archive?"])
+    assert cmd_ask(args, startup) == 0
+    printed = capsys.readouterr()
+    assert printed.out == "The archive holds 412 cassette tapes [1].\n"
+    assert "Grounding on for this session" in printed.err
+    assert "Sources from your library (1 of" in printed.err
+    assert "[1]" in printed.err
+    assert [e["kind"] for e in service.store.events(None)].count("grounding") == 1
+    # another run, --no-save: the same history file gets no event (and no answer)
+    unsaved = make_service(tmp_path, FakeEngine("412 [1]."))
+    unsaved.grounder = Grounder(index)
+    kept = unsaved.store
+    again = Startup(Paths(tmp_path, tmp_path / "data"), Config(), unsaved, None, None)  # type: ignore[arg-type]
+    assert cmd_ask(build_parser().parse_args(["ask", "--ground", "--no-save", "and?"]), again) == 0
+    assert [e["kind"] for e in kept.events(None)].count("grounding") == 1

@@ -7,6 +7,8 @@ import sys
 from typing import TYPE_CHECKING
 
 from tui.alignment.store import Store
+from tui.application.grounding import ground_command
+from tui.application.sources import answer_lines
 from tui.errors import ActionRefused, CoalignError, LimitReached
 from tui.output.stream import write_streamed
 from tui.output.terminal import err, out
@@ -23,6 +25,9 @@ def add_ask_parser(commands: argparse._SubParsersAction,  # type: ignore[type-ar
     ask.add_argument("--no-save", action="store_true", help="do not keep it in history")
     ask.add_argument("--override", action="store_true",
                      help="go on past the profile's daily limits for today (recorded)")
+    ask.add_argument("--ground", action="store_true",
+                     help="ground the answer in your library (cited as [1], [2], …); the "
+                          "sources it was given go to standard error")
 
 
 MAX_STDIN_PROMPT = 1_000_000  # characters: a long paper, not an accident
@@ -59,11 +64,15 @@ def cmd_ask(args: argparse.Namespace, startup: Startup) -> int:
     if args.no_save:  # nothing kept, so nothing counted in the day's usage record either
         service.store = Store(":memory:")
         service.turn_listeners.clear()
+    if args.ground:  # recorded as an event, as /ground on is (not with --no-save)
+        err.line(ground_command(service, "on"))
     turn = service.send(question)
     if not write_streamed(turn, out):
         err.line("\n[stopped]")
         return 130
     out.line()
+    for line in answer_lines(turn.answer):  # stdout stays the answer alone, for scripts
+        err.line(line)
     if turn.generation.error is not None:
         cut = "the answer was interrupted (what came is kept): " if turn.text else ""
         raise CoalignError(f"{cut}{turn.generation.error}")
