@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tui.engine import thread_env
 from tui.engine.native_sampler import Stage, plan, seed_for
 
@@ -52,3 +54,21 @@ def test_bounded_spinning_is_set_only_where_the_user_chose_nothing() -> None:
         mine = dict(users)
         assert thread_env.apply_defaults(mine) == {} and mine == users
         assert thread_env.describe(mine, {}).endswith("(yours)")
+
+
+def test_the_probability_is_taken_from_a_candidate_the_softmax_gave_some_weight() -> None:
+    """llama.cpp's draw lands on the first candidate when it draws exactly 0, which the
+    grammar may have masked (p 0): the reference is then the likeliest one instead."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from tui.engine.native_decoder import HeadProbability
+
+    logits = np.array([-np.inf, 2.0, 1.0], dtype=np.single)
+    weights = np.exp(logits - logits.max())
+    candidates = SimpleNamespace(logits=logits, p=(weights / weights.sum()).astype(np.single),
+                                 array=SimpleNamespace(selected=0, size=3))
+    probability = HeadProbability()
+    probability.read(candidates)  # type: ignore[arg-type]
+    assert probability.of(1.0) == pytest.approx(float(weights[2] / weights.sum()), rel=1e-6)

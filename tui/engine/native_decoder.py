@@ -98,6 +98,8 @@ class HeadProbability:
 
     def read(self, candidates: Candidates) -> None:
         drawn = candidates.array.selected
+        if not candidates.p[drawn]:  # a draw of exactly 0 lands on the first, maybe masked
+            drawn = int(np.argmax(candidates.p[:candidates.array.size]))
         self._p, self._logit = float(candidates.p[drawn]), float(candidates.logits[drawn])
 
     def of(self, logit: float) -> float:
