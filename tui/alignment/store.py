@@ -14,6 +14,7 @@ from typing import Any
 
 from tui.alignment import store_file
 from tui.alignment.conversation import Message, Role, Session, Status
+from tui.alignment.history_query import fts_query
 from tui.errors import HistoryDamaged, HistoryError
 
 SCHEMA_VERSION = 1
@@ -313,17 +314,17 @@ class Store:
         return [_message(row) for row in rows]
 
     def search(self, query: str, limit: int = 50) -> list[tuple[Message, str]]:
-        """Messages matching the words in query, best first, each with a snippet."""
-        words = [w.replace('"', '""') for w in query.split()]
-        if not words:
+        """Messages matching query, best first, each with a snippet (history_query.py says
+        what a query may hold: words, "phrases", prefix*, -left-out, OR)."""
+        expression = fts_query(query)
+        if not expression:
             return []
-        fts_query = " ".join(f'"{w}"' for w in words)
         rows = self._read(
             f"SELECT {', '.join('m.' + c for c in _MESSAGE_COLUMNS.split(', '))},"
             " snippet(messages_fts, 0, '[', ']', '…', 12) AS snippet"
             " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
             " WHERE messages_fts MATCH ? ORDER BY rank LIMIT ?",
-            (fts_query, limit),
+            (expression, limit),
         )
         return [(_message(row), row["snippet"]) for row in rows]
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from tui.alignment.history_query import from_arguments
 from tui.alignment.store import Store
 from tui.application.listing import session_summaries, single_line, when
+from tui.errors import ActionRefused
 from tui.output.lines import session_line
 from tui.output.terminal import out
 from tui.paths import default_paths
@@ -15,8 +17,12 @@ def add_history_parser(commands: argparse._SubParsersAction) -> None:  # type: i
     history = commands.add_parser("history", help="past conversations")
     actions = history.add_subparsers(dest="history_command", metavar="ACTION", required=True)
     actions.add_parser("list", help="recent sessions")
-    search = actions.add_parser("search", help="full-text search of past messages")
-    search.add_argument("words", nargs="+")
+    search = actions.add_parser(
+        "search", help="full-text search of past messages",
+        description='Every word must occur; "two words" (quoted) is a phrase, word* a '
+                    "prefix, -word leaves out, OR between two terms takes either.")
+    # REMAINDER: `kant -hume` must reach the query, not be read as an option
+    search.add_argument("words", nargs=argparse.REMAINDER)
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -30,7 +36,9 @@ def cmd_history(args: argparse.Namespace) -> int:
         if not sessions:
             out.line("no saved sessions yet")
         return 0
-    results = store.search(" ".join(args.words))
+    if not args.words:
+        raise ActionRefused("give words to search for: coalign history search WORDS…")
+    results = store.search(from_arguments(args.words))
     for message, snippet in results:
         text = single_line(snippet, empty="")
         out.line(f"#{message.session_id:<5} {when(message.created_at)}  {message.role:<9} {text}")
