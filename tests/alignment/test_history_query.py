@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tui.alignment.conversation import Role
-from tui.alignment.history_query import from_arguments, fts_query
+from tui.alignment.history_query import fts_query
 from tui.alignment.store import Store
+from tui.cli.history import from_arguments
 from tui.errors import ActionRefused
 
 TEXTS = ("Kant and the categorical imperative",

@@ -84,10 +84,3 @@ def fts_query(query: str) -> str:
     for term in left_out:
         expression = f"{expression} NOT {term.fts()}"
     return expression
-
-
-def from_arguments(words: list[str]) -> str:
-    """A query from command-line words: an argument holding spaces but no quote (the shell
-    took its quotes off) is a phrase."""
-    return " ".join(f'"{word}"' if " " in word.strip() and '"' not in word else word
-                    for word in words)

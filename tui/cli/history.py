@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from tui.alignment.history_query import from_arguments
 from tui.alignment.store import Store
 from tui.application.listing import session_summaries, single_line, when
 from tui.errors import ActionRefused
@@ -23,6 +22,13 @@ def add_history_parser(commands: argparse._SubParsersAction) -> None:  # type: i
                     "prefix, -word leaves out, OR between two terms takes either.")
     # REMAINDER: `kant -hume` must reach the query, not be read as an option
     search.add_argument("words", nargs=argparse.REMAINDER)
+
+
+def from_arguments(words: list[str]) -> str:
+    """A query from command-line words: an argument holding spaces but no quote (the shell
+    took its quotes off) is a phrase."""
+    return " ".join(f'"{word}"' if " " in word.strip() and '"' not in word else word
+                    for word in words)
 
 
 def cmd_history(args: argparse.Namespace) -> int:

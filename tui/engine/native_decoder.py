@@ -165,21 +165,18 @@ class NativeDecoder:
 
         self._chains: list[Chain] = []
         try:
-            self._mask = self._chain(plan.mask, grammar_sampler if grammar is not None else None)
-            self._head = Chain(lib, plan.head)
-            self._chains.append(self._head)
-            self._pick = Chain(lib, plan.pick)
-            self._chains.append(self._pick)
+            self._mask = (self._chain(plan.mask, grammar_sampler if grammar is not None else None)
+                          if plan.mask else None)
+            self._head = self._chain(plan.head)
+            self._pick = self._chain(plan.pick)
         except BaseException:
             self.close()
             raise
         self._probability = HeadProbability()
 
     def _chain(self, stages: Sequence[Stage], grammar: Callable[[], Any] | None = None
-               ) -> Chain | None:
-        """A chain of these stages, kept for close (None for no stages)."""
-        if not stages:
-            return None
+               ) -> Chain:
+        """A chain of these stages, kept for close."""
         chain = Chain(self._lib, stages, grammar)
         self._chains.append(chain)
         return chain

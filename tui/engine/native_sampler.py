@@ -37,7 +37,6 @@ MIN_P = 0.05
 TYPICAL_P = 1.0
 MIN_KEEP = 1
 GRAMMAR = "grammar"  # a stage llama.py builds from the grammar text, not from numbers
-SOFTMAX = ("dist", (0,))  # writes every candidate's p; its seed and draw do not matter
 
 
 @dataclass(frozen=True)
@@ -55,17 +54,19 @@ class ChainPlan:
     pick: tuple[Stage, ...]
 
 
+SOFTMAX = Stage("dist", (0,))  # writes every candidate's p; its seed and draw do not matter
+
+
 def plan(*, temperature: float, top_p: float, repeat_penalty: float, seed: int,
          n_vocab: int, last_n: int, grammar: bool) -> ChainPlan:
     """The chains for one answer's settings."""
     mask = (Stage(GRAMMAR),) if grammar else ()
-    softmax = Stage(*SOFTMAX)
-    head = (Stage("top_k", (last_n + TOP_K,)), softmax)
+    head = (Stage("top_k", (last_n + TOP_K,)), SOFTMAX)
     penalties = Stage("penalties", (n_vocab, last_n, repeat_penalty, 0.0, 0.0))
     if temperature == 0:
         return ChainPlan(mask, head, (penalties, Stage("greedy")))
     if temperature < 0:
-        return ChainPlan(mask, (softmax,), (penalties, Stage("dist", (seed,))))
+        return ChainPlan(mask, (SOFTMAX,), (penalties, Stage("dist", (seed,))))
     return ChainPlan(mask, head, (
         penalties, Stage("top_k", (TOP_K,)), Stage("typical", (TYPICAL_P, MIN_KEEP)),
         Stage("top_p", (top_p, MIN_KEEP)), Stage("min_p", (MIN_P, MIN_KEEP)),
