@@ -135,10 +135,13 @@ async def test_status_line_shows_loading_then_the_model_and_stats() -> None:
     async with Host(status).run_test() as pilot:
         assert plain(status.query_one(Static)) == "loading model…"
         assert status.query_one("LoadingIndicator").display
+        assert status.query_one("LoadingIndicator").auto_refresh  # animated while loading
         engine.finish_loading()
         await wait_until(pilot, lambda: status.info is not None)
         assert plain(status.query_one(Static)) == "fake-engine F0"
         assert not status.query_one("LoadingIndicator").display
+        # hidden is not enough: its timer would still wake the UI 16 times a second
+        assert status.query_one("LoadingIndicator").auto_refresh is None
         stats = GenerationStats(generated_tokens=13, generation_seconds=1.0, context_used=1234)
         status.set_busy(False, stats)
         expected = "fake-engine F0 · 12.0 tokens/s · 1234/4096 tokens"

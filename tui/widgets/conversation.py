@@ -22,6 +22,7 @@ from tui.widgets.stream import StreamView
 
 WAITING = "waiting for the model…"
 THINKING = "thinking…"
+LOADING_FRAME_SECONDS = 1 / 16  # the LoadingIndicator's own rate, while the model loads
 
 
 class MessageView(Vertical):
@@ -385,5 +386,11 @@ class StatusLine(Horizontal):
         label.update(Text(self.text))
         label.set_class(bool(self.error), "-error")
         # Animated only while the model loads: during an answer its ~15 frames/s would take
-        # CPU from generation (the streaming text shows progress instead).
-        self.query_one(LoadingIndicator).display = not self.error and self.info is None
+        # CPU from generation (the streaming text shows progress instead). Hidden is not
+        # enough: its timer would still wake the UI thread 16 times a second, each wake-up
+        # taking a core from one of llama.cpp's threads while an answer streams.
+        loading = not self.error and self.info is None
+        indicator = self.query_one(LoadingIndicator)
+        indicator.display = loading
+        if (indicator.auto_refresh is not None) != loading:
+            indicator.auto_refresh = LOADING_FRAME_SECONDS if loading else None
