@@ -84,6 +84,24 @@ def test_the_governor_gives_a_busy_core_up_and_takes_it_back() -> None:
     assert applied == [(1, 1), (2, 2)]
 
 
+def test_restore_gives_back_the_threads_a_busy_look_took() -> None:
+    ticks, applied = Ticks(), []
+    load = CoreLoad({0, 1}, lambda _cores: (ticks.busy, ticks.total), lambda: ticks.own)
+    governor = ThreadGovernor(2, 2, lambda threads, batch: applied.append((threads, batch)),
+                              load, clock=iter(range(100)).__next__)
+    for _look in range(2):
+        ticks.advance(0.25, others=1.0, own=0.25)
+        governor.pace()
+    assert applied == [(1, 1)] and governor.current == 1
+    governor.restore()  # e.g. before llama-cpp-python's own loop, which is not paced
+    assert applied == [(1, 1), (2, 2)] and governor.current == 2
+    ticks.advance(0.25, others=1.0, own=0.25)
+    governor.pace()  # the next look starts afresh: one busy look keeps the threads
+    assert applied == [(1, 1), (2, 2)]
+    governor.restore()
+    assert applied == [(1, 1), (2, 2)]  # nothing to give back
+
+
 def test_prompt_threads_give_up_as_many_as_generation() -> None:
     ticks, applied = Ticks(), []
     load = CoreLoad(set(range(16)), lambda _cores: (ticks.busy, ticks.total), lambda: ticks.own)

@@ -62,6 +62,7 @@ def raw_tok_s(engine: LlamaEngine, tokens: int) -> float:
         ended = time.perf_counter()
         return (count - 1) / (ended - first) if count > 1 else 0.0
 
+    engine.restore_threads()  # not the one thread a contended round may have left it
     return engine.run_on_owner(loop)
 
 

@@ -284,6 +284,13 @@ class LlamaEngine:
         """Generation's threads now (fewer than n_threads while other programs hold cores)."""
         return self._governor.current if self._governor is not None else self.n_threads
 
+    def restore_threads(self) -> None:
+        """Generation's threads back to n_threads, before work the engine does not pace
+        (the bench's raw loop); the next answer fits them to the free cores again."""
+        if self._governor is not None:
+            governor = self._governor
+            self.run_on_owner(lambda _llm: governor.restore())
+
     # generation -------------------------------------------------------------------
 
     def generate(self, messages: list[dict[str, str]], settings: SamplingSettings) -> Generation:

@@ -147,3 +147,12 @@ class ThreadGovernor:
         if wanted != self.current:  # prompt evaluation gives up as many threads
             self._apply(wanted, max(wanted, self.batch - (self.most - wanted)))
             self.current = wanted
+
+    def restore(self) -> None:
+        """Back to the threads as set, until the next look: for work that is not paced,
+        such as llama-cpp-python's own loop, which would keep the fewer threads of the last
+        busy look however free the cores are now."""
+        if self.current != self.most:
+            self._apply(self.most, self.batch)
+            self.current = self.most
+        self._wanted, self._next_look = self.most, 0.0
