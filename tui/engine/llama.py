@@ -29,7 +29,13 @@ THREAD_DEFAULTS = thread_env.apply_defaults()
 import llama_cpp  # noqa: E402
 
 from tui.alignment.text import strip_control  # noqa: E402
-from tui.engine import chat_format, control_vectors, decode_loop, kv_state  # noqa: E402
+from tui.engine import (  # noqa: E402
+    chat_format,
+    control_vectors,
+    decode_loop,
+    kv_state,
+    library_log,
+)
 from tui.engine.abort_flag import AbortFlag  # noqa: E402
 from tui.engine.base import (  # noqa: E402
     ControlVectorUse,
@@ -51,38 +57,12 @@ from tui.engine.token_probe import TokenProbe  # noqa: E402
 from tui.errors import CoalignError, ModelError  # noqa: E402
 
 log = logging.getLogger("coalign.llama")
-_GGML_LEVELS = {1: logging.DEBUG, 2: logging.INFO, 3: logging.WARNING, 4: logging.ERROR}  # ggml.h
-_last_level = [logging.DEBUG]
 T = TypeVar("T")
 PROGRESS_FROM_TOKENS = 256  # a prompt this long reports its evaluation as it goes
 
 
-@llama_cpp.llama_log_callback
-def _log_to_logging(level: int, text: bytes, _user_data: ctypes.c_void_p) -> None:
-    """Route llama.cpp's C-side log lines to Python logging instead of the terminal."""
-    if level != 5:  # 5 continues the previous line
-        _last_level[0] = _GGML_LEVELS.get(level, logging.DEBUG)
-    log.log(_last_level[0], "%s", text.decode("utf-8", "replace").rstrip())
-
-
-def _install_log_callback() -> None:
-    llama_cpp.llama_log_set(_log_to_logging, ctypes.c_void_p(0))
-
-
-def _print_to_logging(*values: object, **_options: object) -> None:
-    """Stands in for print() inside llama_cpp's modules, whose verbose prints go to stderr."""
-    log.debug("%s", " ".join(str(value) for value in values))
-
-
-def _route_library_prints() -> None:
-    # A module-level name shadows the builtin for that module only: no global stream swap,
-    # which another thread (a REPL prompt, the TUI) would otherwise write into.
-    for module in (llama_cpp.llama, llama_cpp.llama_chat_format):
-        module.print = _print_to_logging  # type: ignore[attr-defined]
-
-
-_install_log_callback()
-_route_library_prints()
+library_log.install_log_callback(llama_cpp)
+library_log.route_library_prints(llama_cpp)
 _Formatter = llama_cpp.llama_chat_format.Jinja2ChatFormatter
 
 
@@ -249,7 +229,7 @@ class LlamaEngine:
             raise
         for warning in self.warnings:
             log.warning("%s", warning)
-        _install_log_callback()
+        library_log.install_log_callback(llama_cpp)
         llm.verbose = False  # no per-call Python prints from here on
         llama_cpp.llama_set_abort_callback(llm.ctx, self._abort.callback, self._abort.data)
         self._llm = llm
