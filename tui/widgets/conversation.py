@@ -22,7 +22,6 @@ from tui.widgets.stream import StreamView
 
 WAITING = "waiting for the model…"
 THINKING = "thinking…"
-LOADING_FRAME_SECONDS = 1 / 16  # the LoadingIndicator's own rate, while the model loads
 
 
 class MessageView(Vertical):
@@ -311,9 +310,11 @@ class StatusLine(Horizontal):
         self.stats: GenerationStats | None = None
         self.profile = ""
         self.paused = ""  # "paused (9 more minute(s)) · f7 resumes", while a pause holds
+        self._indicator = LoadingIndicator()
+        self._frame_seconds = self._indicator.auto_refresh  # its own rate, while loading
 
     def compose(self) -> ComposeResult:
-        yield LoadingIndicator()
+        yield self._indicator
         yield Static()
 
     def on_mount(self) -> None:
@@ -390,7 +391,7 @@ class StatusLine(Horizontal):
         # enough: its timer would still wake the UI thread 16 times a second, each wake-up
         # taking a core from one of llama.cpp's threads while an answer streams.
         loading = not self.error and self.info is None
-        indicator = self.query_one(LoadingIndicator)
+        indicator = self._indicator
         indicator.display = loading
         if (indicator.auto_refresh is not None) != loading:
-            indicator.auto_refresh = LOADING_FRAME_SECONDS if loading else None
+            indicator.auto_refresh = self._frame_seconds if loading else None
